@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { CacheKeyError } from '../errors/cache-key.error';
+import { CacheKeyTemplateError } from '../errors/cache-key-template.error';
+import { encodeKeySegment } from './key-segment-encoding';
+
+/** Logical keys longer than this are replaced by a short prefix and a hash of the key. */
+export const MAX_LOGICAL_KEY_LENGTH = 512;
+
+/** Longest readable prefix kept in front of a hashed key. */
+const HASHED_KEY_PREFIX_LENGTH = 64;
+
+export type KeyTemplateFunction = (...args: any[]) => string | unknown[];
+
+/**
+ * `'product:{0}'`, `'user:{0.id}:orders'`, `'order:{1.customer.id}:{0}'`: arguments by
+ * position, then own properties; or a function of the arguments returning the key, or
+ * the segments to encode and join with ':'.
+ */
+export type KeyTemplate = string | KeyTemplateFunction;
+
+/** The decorated method, named in error messages. */
+export interface KeyTemplateSite {
+  className: string;
+  methodName: string;
+}
+
+export type CompiledKeyTemplate = (args: unknown[]) => string;
+
+interface Placeholder {
+  index: number;
+  path: string[];
+  /** `{0.id}`, for error messages. */
+  text: string;
+}
+
+// Neither set contains '#', '%', '{' or '}': see hashLongKey for why '#' matters.
+const LITERAL_CHAR = /^[A-Za-z0-9_.:/-]$/;
+const PLACEHOLDER_BODY = /^(?:0|[1-9]\d*)(?:\.(?:[A-Za-z_$][\w$]*|\d+))*$/;
+// ':' and '/' are escaped in every value, so text containing one ends a value unambiguously.
+const VALUE_SEPARATOR = /[:/]/;
+const FORBIDDEN_PROPERTIES = new Set(['__proto__', 'constructor', 'prototype']);
+const RETURNED_KEY_TEXT = /^[\x20-\x7e]+$/;
+const RETURNED_KEY_FORBIDDEN = /[{}#]/;
+
+/**
+ * Compiles a key template once, at decoration time, into a function from a call's
+ * arguments to its logical key. Malformed templates fail here, not on the first call.
+ *
+ * @param declaredParamCount when given, a placeholder naming an argument past it is an error
+ * @throws CacheKeyTemplateError naming `Class.method`, the template and the problem
+ */
+export function compileKeyTemplate(
+  template: KeyTemplate,
+  site: KeyTemplateSite,
+  declaredParamCount?: number,
+): CompiledKeyTemplate {
+  const where = `${site.className}.${site.methodName}`;
+  if (typeof template === 'function') return compileKeyFunction(template, where);
+  if (typeof template !== 'string') {
+    throw new CacheKeyTemplateError(`${where}: key template must be a string or a function`);
+  }
+  return compileKeyString(template, where, declaredParamCount);
+}
+
+function compileKeyString(
+  template: string,
+  where: string,
+  declaredParamCount: number | undefined,
+): CompiledKeyTemplate {
+  const context = `${where}: key template '${template}'`;
+  const { literals, placeholders } = parseTemplate(template, context, declaredParamCount);
+  const hashPrefix = literals[0].slice(0, HASHED_KEY_PREFIX_LENGTH);
+  if (placeholders.length === 0) {
+    const constant = finishKey(template, hashPrefix);
+    return () => constant;
+  }
+  return (args) => {
+    let key = literals[0];
+    for (let i = 0; i < placeholders.length; i++) {
+      key += encodePlaceholder(placeholders[i], args, context) + literals[i + 1];
+    }
+    return finishKey(key, hashPrefix);
+  };
+}
+
+function parseTemplate(
+  template: string,
+  context: string,
+  declaredParamCount: number | undefined,
+): { literals: string[]; placeholders: Placeholder[] } {
+  const fail = (problem: string): never => {
+    throw new CacheKeyTemplateError(`${context} ${problem}`);
+  };
+  if (template.length === 0) fail('is empty');
+  const literals: string[] = [];
+  const placeholders: Placeholder[] = [];
+  let literal = '';
+  let i = 0;
+  while (i < template.length) {
+    const char = template[i];
+    if (char === '{') {
+      const close = template.indexOf('}', i + 1);
+      const reopen = template.indexOf('{', i + 1);
+      if (close === -1 || (reopen !== -1 && reopen < close)) {
+        fail(`has an unclosed '{' at position ${i}`);
+      }
+      const body = template.slice(i + 1, close);
+      const text = `{${body}}`;
+      if (body === '') fail(`has an empty placeholder '{}' at position ${i}`);
+      if (!PLACEHOLDER_BODY.test(body)) {
+        fail(
+          `has a malformed placeholder '${text}' at position ${i}: expected an argument index and optional property names, like {0} or {0.id}`,
+        );
+      }
+      const [indexText, ...path] = body.split('.');
+      const forbidden = path.find((segment) => FORBIDDEN_PROPERTIES.has(segment));
+      if (forbidden !== undefined) {
+        fail(`reads the forbidden property '${forbidden}' in '${text}'`);
+      }
+      const index = Number(indexText);
+      if (declaredParamCount !== undefined && index >= declaredParamCount) {
+        fail(`names argument ${index} but the method declares ${declaredParamCount} parameter(s)`);
+      }
+      if (placeholders.length > 0 && !VALUE_SEPARATOR.test(literal)) {
+        const previous = placeholders[placeholders.length - 1].text;
+        fail(
+          `has '${previous}' and '${text}' without ':' or '/' between them, so their values could run together and collide`,
+        );
+      }
+      literals.push(literal);
+      placeholders.push({ index, path, text });
+      literal = '';
+      i = close + 1;
+    } else if (char === '}') {
+      fail(`has an unmatched '}' at position ${i}`);
+    } else if (!LITERAL_CHAR.test(char)) {
+      const shown = JSON.stringify(String.fromCodePoint(template.codePointAt(i) ?? 0));
+      fail(
+        `has the character ${shown} at position ${i}; literal text may contain only letters, digits and _ . : / -`,
+      );
+    } else {
+      literal += char;
+      i++;
+    }
+  }
+  literals.push(literal);
+  return { literals, placeholders };
+}
+
+function encodePlaceholder(placeholder: Placeholder, args: unknown[], context: string): string {
+  const value = resolvePlaceholder(placeholder, args, context);
+  try {
+    return encodeKeySegment(value);
+  } catch (error) {
+    if (!(error instanceof CacheKeyError)) throw error;
+    throw new CacheKeyError(`${context}: ${placeholder.text}: ${error.message}`, { cause: error });
+  }
+}
+
+/**
+ * Follows own properties only: a template can't reach a getter on a prototype, or
+ * anything through `__proto__`. A bare `{n}` past the arguments given is undefined
+ * (an omitted optional parameter); a path that can't be followed is an error, so a
+ * mistyped property name fails loudly instead of sending every call to one key.
+ */
+function resolvePlaceholder(placeholder: Placeholder, args: unknown[], context: string): unknown {
+  const { index, path } = placeholder;
+  let value: unknown = args[index];
+  if (path.length === 0) return value;
+  const fail = (problem: string): never => {
+    throw new CacheKeyTemplateError(`${context} cannot resolve '${placeholder.text}': ${problem}`);
+  };
+  if (index >= args.length) fail(`argument ${index} is missing`);
+  for (let i = 0; i < path.length; i++) {
+    const reached = i === 0 ? `argument ${index}` : [index, ...path.slice(0, i)].join('.');
+    if (value === null || typeof value !== 'object') {
+      fail(`${reached} is ${describeNonObject(value)}`);
+    }
+    if (!Object.hasOwn(value as object, path[i])) {
+      fail(`${reached} has no own property '${path[i]}'`);
+    }
+    value = (value as Record<string, unknown>)[path[i]];
+  }
+  return value;
+}
+
+function describeNonObject(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  return `a ${typeof value}, not an object`;
+}
+
+function compileKeyFunction(template: KeyTemplateFunction, where: string): CompiledKeyTemplate {
+  const context = `${where}: key template function`;
+  return (args) => {
+    let result: unknown;
+    try {
+      result = template(...args);
+    } catch (error) {
+      throw new CacheKeyTemplateError(
+        `${context} threw: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    if (typeof result === 'string') {
+      // Used as is, so it must not carry what the hash tag or hashed keys rely on.
+      if (!RETURNED_KEY_TEXT.test(result) || RETURNED_KEY_FORBIDDEN.test(result)) {
+        throw new CacheKeyTemplateError(
+          `${context} returned ${describeReturnedKey(result)}; a returned string must be non-empty printable ASCII without '{', '}' or '#' (return an array to have values encoded)`,
+        );
+      }
+      return finishKey(result, colonPrefix(result));
+    }
+    if (Array.isArray(result)) {
+      if (result.length === 0) {
+        throw new CacheKeyTemplateError(`${context} returned an empty array`);
+      }
+      let key: string;
+      try {
+        key = result.map((part) => encodeKeySegment(part)).join(':');
+      } catch (error) {
+        if (!(error instanceof CacheKeyError)) throw error;
+        throw new CacheKeyError(`${context}: ${error.message}`, { cause: error });
+      }
+      if (key === '') throw new CacheKeyTemplateError(`${context} returned an empty key`);
+      return finishKey(key, colonPrefix(key));
+    }
+    throw new CacheKeyTemplateError(
+      `${context} returned ${result === null ? 'null' : typeof result}; expected a string or an array`,
+    );
+  };
+}
+
+function describeReturnedKey(key: string): string {
+  if (key === '') return 'an empty string';
+  const shown = key.length > 80 ? `${key.slice(0, 80)}...` : key;
+  return JSON.stringify(shown);
+}
+
+/**
+ * Keys built in code (function templates, `normalizeCacheKey`) have no template
+ * literal; their text up to the first ':' plays that part, so `cacheKey('product', id)`
+ * hashes like `'product:{0}'`.
+ */
+export function colonPrefix(key: string): string {
+  const colon = key.indexOf(':');
+  return colon === -1 || colon >= HASHED_KEY_PREFIX_LENGTH ? '' : key.slice(0, colon + 1);
+}
+
+/** The logical key as is, or hashed when longer than {@link MAX_LOGICAL_KEY_LENGTH}. */
+export function finishKey(key: string, hashPrefix: string): string {
+  return key.length > MAX_LOGICAL_KEY_LENGTH ? hashLongKey(key, hashPrefix) : key;
+}
+
+/**
+ * `<prefix>#<base64url sha256 of the whole key>`. Values always escape '#' and template
+ * literals can't contain it, so a hashed key can never equal an unhashed one; SHA-256
+ * keeps two long keys apart. The prefix only keeps keys readable in Redis.
+ */
+function hashLongKey(key: string, prefix: string): string {
+  return `${prefix}#${createHash('sha256').update(key).digest('base64url')}`;
+}
