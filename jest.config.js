@@ -20,4 +20,5 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   moduleNameMapper: { '^@app/cache-aside(|/.*)$': '<rootDir>/libs/cache-aside/src$1' },
   testEnvironment: 'node',
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

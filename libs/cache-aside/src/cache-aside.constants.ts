@@ -1,0 +1,23 @@
+/** The module's options with defaults applied. */
+export const CACHE_ASIDE_OPTIONS = Symbol('CACHE_ASIDE_OPTIONS');
+export const CACHE_ASIDE_REDIS_CLIENT = Symbol('CACHE_ASIDE_REDIS_CLIENT');
+export const CACHEABLE_METADATA = 'cache-aside:cacheable';
+export const CACHE_EVICT_METADATA = 'cache-aside:cache-evict';
+/** Where a decorated method finds the service it runs through (set by the explorer). */
+export const CACHE_ASIDE_BINDING = Symbol.for('cache-aside:binding');
+
+export const DEFAULT_OPTIONS = {
+  redis: 'redis://127.0.0.1:6379',
+  keyPrefix: 'cache',
+  defaultTtlSeconds: 60,
+  commandTimeoutMs: 100,
+  leaseTtlMs: 5000,
+  lockWaitTimeoutMs: 10000,
+  graceSeconds: 0,
+  failureBackoffMs: 1000,
+  earlyRefresh: 1 as boolean | number,
+  ttlJitterPercent: 0,
+  maxValueBytes: 1024 * 1024,
+  enabled: true,
+};
+export const CACHE_ASIDE_STORE = Symbol('CACHE_ASIDE_STORE');

@@ -1,0 +1,519 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { CACHE_ASIDE_OPTIONS, CACHE_ASIDE_STORE } from './cache-aside.constants';
+import { CacheLoadFailedError } from './errors/cache-load-failed.error';
+import type {
+  CacheEventName,
+  CacheLoadOptions,
+  CacheResult,
+  CacheStats,
+  CacheStatus,
+  CacheStore,
+  LeaseReply,
+} from './interfaces';
+import { normalizeCacheKey } from './keys';
+import { type ResolvedModuleOptions } from './resolve-module-options';
+import { SingleFlight } from './read-path/single-flight';
+import { decodeEntry, encodeEntry, type CacheEntry } from './serialization/cache-entry';
+
+type Loader<T> = () => T | Promise<T>;
+
+interface ReadPolicy {
+  ttlMs: number;
+  notFoundTtlMs: number;
+  graceMs: number;
+  beta: number;
+  jitter: number;
+  isNotFound: (value: unknown) => boolean;
+  shouldCache: (value: unknown) => boolean;
+}
+
+const isNullish = (value: unknown) => value === null || value === undefined;
+const cacheEverything = () => true;
+/** Waiters re-check this often even without a notification (a lost message, a dead subscriber). */
+const FALLBACK_POLL_MS = 150;
+
+/**
+ * The cache-aside read path: single-flight in the process, a lease in Redis so one
+ * caller in the fleet loads, compare-and-set fills, notified waiters, early refresh
+ * (XFetch) and grace. Decorators only translate method calls into calls of this service.
+ */
+@Injectable()
+export class CacheAsideService {
+  private readonly logger = new Logger('CacheAside');
+  private readonly reads = new SingleFlight<CacheResult<unknown>>();
+  private readonly refreshing = new Set<string>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly events = new EventEmitter();
+  private readonly loggedOnce = new Set<string>();
+  private counters: CacheStats = emptyStats();
+
+  constructor(
+    @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
+    @Inject(CACHE_ASIDE_STORE) private readonly store: CacheStore,
+  ) {
+    this.events.setMaxListeners(0);
+    store.onSettled((key) => this.wakeWaiters(key));
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled;
+  }
+
+  /** The cache-aside read: Redis first; on a miss one caller fleet-wide runs `loader` and fills. */
+  async getOrLoad<T>(key: string, loader: Loader<T>, options?: CacheLoadOptions<T>): Promise<T> {
+    return (await this.getOrLoadWithStatus(key, loader, options)).value;
+  }
+
+  /** `getOrLoad`, also telling how the value was served (for an `X-Cache` header, say). */
+  async getOrLoadWithStatus<T>(
+    key: string,
+    loader: Loader<T>,
+    options?: CacheLoadOptions<T>,
+  ): Promise<CacheResult<T>> {
+    if (!this.options.enabled) return { value: await loader(), status: 'BYPASS' };
+    const logicalKey = normalizeCacheKey(key);
+    const policy = this.policyFor(options);
+    const result = (await this.reads.run(logicalKey, () =>
+      this.readThrough(logicalKey, loader, policy),
+    )) as CacheResult<T>;
+    this.count(statusCounter[result.status]);
+    return result;
+  }
+
+  /** The fresh cached value, or undefined (missing, stale, corrupt, or Redis unavailable). */
+  async get<T>(key: string): Promise<T | undefined> {
+    if (!this.options.enabled) return undefined;
+    const logicalKey = normalizeCacheKey(key);
+    const entry = await this.readEntry<T>(logicalKey);
+    return entry && entry !== 'unavailable' && Date.now() < entry.freshUntilMs
+      ? entry.value
+      : undefined;
+  }
+
+  /**
+   * Writes a value with a TTL in seconds, cancelling any load of the key in flight
+   * (so an older load can't overwrite it). Resolves false when Redis didn't take it.
+   */
+  async set<T>(key: string, value: T, ttlSeconds?: number): Promise<boolean> {
+    if (!this.options.enabled) return false;
+    const logicalKey = normalizeCacheKey(key);
+    const policy = this.policyFor({ ttlSeconds });
+    const encoded = this.encodeForStore(logicalKey, value, policy.ttlMs, 0);
+    if (encoded === undefined) return false;
+    try {
+      await this.store.write(logicalKey, encoded, this.entryTtlMs(policy.ttlMs, policy));
+      return true;
+    } catch (error) {
+      this.redisFailed('set', error);
+      return false;
+    }
+  }
+
+  /**
+   * Deletes entries with their leases: a load that started before this call can't
+   * write its (older) value back. Resolves once Redis has done it; false if it couldn't.
+   */
+  async del(...keys: string[]): Promise<boolean> {
+    if (!this.options.enabled || keys.length === 0) return true;
+    const logicalKeys = [...new Set(keys.map(normalizeCacheKey))];
+    try {
+      await this.store.evict(logicalKeys);
+      return true;
+    } catch (error) {
+      this.redisFailed('del', error);
+      return false;
+    }
+  }
+
+  /** Seconds the entry stays fresh (fractional), 0 when stale within grace, -2 when absent. */
+  async ttl(key: string): Promise<number> {
+    if (!this.options.enabled) return -2;
+    const entry = await this.readEntry(normalizeCacheKey(key));
+    if (!entry || entry === 'unavailable') return -2;
+    return Math.max(0, entry.freshUntilMs - Date.now()) / 1000;
+  }
+
+  stats(): CacheStats {
+    return { ...this.counters };
+  }
+
+  resetStats(): void {
+    this.counters = emptyStats();
+  }
+
+  /** Subscribes to one counter's events; the listener gets the logical key. */
+  on(event: CacheEventName, listener: (key: string) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  private async readThrough<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+  ): Promise<CacheResult<T>> {
+    const entry = await this.readEntry<T>(key);
+    if (entry === 'unavailable') return this.bypass(key, loader);
+    const now = Date.now();
+    if (entry && now < entry.freshUntilMs) {
+      if (this.shouldRefreshEarly(entry, now, policy))
+        this.refreshInBackground(key, loader, policy, entry);
+      return { value: entry.value, status: 'HIT' };
+    }
+    return this.loadUnderLease(key, loader, policy, entry);
+  }
+
+  /**
+   * Miss or stale: take the lease and load, or wait for whoever holds it. Loops
+   * because a wait ends in a fresh entry, a lease to take over, or a failure.
+   */
+  private async loadUnderLease<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    staleEntry: CacheEntry<T> | undefined,
+  ): Promise<CacheResult<T>> {
+    const deadline = Date.now() + this.options.lockWaitTimeoutMs;
+    let waitingSinceMs: number | undefined;
+    let stale = staleEntry;
+    for (;;) {
+      const token = randomBytes(12).toString('base64url');
+      let reply: LeaseReply;
+      try {
+        reply = await this.store.readOrLease(key, {
+          token,
+          leaseTtlMs: this.options.leaseTtlMs,
+          nowMs: Date.now(),
+          waitingSinceMs,
+          mayServeStale: policy.graceMs > 0,
+        });
+      } catch (error) {
+        this.redisFailed('read-or-lease', error);
+        return this.bypass(key, loader);
+      }
+      const current = this.decodeStale<T>(key, reply.entry, policy);
+      stale = current ?? stale;
+      switch (reply.state) {
+        case 'FRESH':
+          if (current) return { value: current.value, status: 'HIT' };
+          return this.replaceCorrupt(key, loader, policy);
+        case 'BACKOFF':
+          if (stale) return this.serveStale(key, stale);
+          break;
+        case 'GRANTED':
+          if (waitingSinceMs !== undefined) this.count('leaseTakeovers', key);
+          if (stale && policy.graceMs > 0) {
+            this.runLoad(key, token, loader, policy).catch(() => undefined);
+            this.count('refreshes', key);
+            return this.serveStale(key, stale);
+          }
+          return this.loadAndFill(key, token, loader, policy, stale);
+        case 'FAILED':
+          if (stale && policy.graceMs > 0) return this.serveStale(key, stale);
+          throw new CacheLoadFailedError(key, reply.failure.slice(reply.failure.indexOf('|') + 1));
+        case 'HELD': {
+          if (stale && policy.graceMs > 0) return this.serveStale(key, stale);
+          const now = Date.now();
+          if (now >= deadline) {
+            // The holder is alive (it keeps extending) but slow: load without the lease,
+            // and don't write, since only the lease holder's fill is race-free.
+            this.count('leaseWaitTimeouts', key);
+            return { value: await this.runLoader(key, loader), status: 'MISS' };
+          }
+          if (waitingSinceMs === undefined) {
+            waitingSinceMs = now;
+            this.count('leaseWaits', key);
+          }
+          await this.waitForSettle(key, Math.min(reply.leaseTtlMs + 10, deadline - now));
+          break;
+        }
+      }
+    }
+  }
+
+  /** The lease holder's load: run the loader, fill if the lease still holds. */
+  private async loadAndFill<T>(
+    key: string,
+    token: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    stale: CacheEntry<T> | undefined,
+  ): Promise<CacheResult<T>> {
+    try {
+      return { value: await this.runLoad(key, token, loader, policy), status: 'MISS' };
+    } catch (error) {
+      if (stale && policy.graceMs > 0) return this.serveStale(key, stale);
+      throw error;
+    }
+  }
+
+  private async runLoad<T>(
+    key: string,
+    token: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+  ): Promise<T> {
+    const keepAlive = setInterval(
+      () => {
+        this.store
+          .extendLease(key, token, this.options.leaseTtlMs)
+          .catch((error) => this.redisFailed('extend-lease', error));
+      },
+      Math.max(50, Math.floor(this.options.leaseTtlMs / 3)),
+    );
+    keepAlive.unref();
+    const started = performance.now();
+    let value: T;
+    try {
+      value = await this.runLoader(key, loader);
+    } catch (error) {
+      clearInterval(keepAlive);
+      const message = error instanceof Error ? error.message : String(error);
+      await this.store
+        .release(key, token, {
+          record: `${Date.now()}|${message.slice(0, 500)}`,
+          ttlMs: this.options.failureBackoffMs,
+        })
+        .catch((releaseError) => this.redisFailed('release-lease', releaseError));
+      throw error;
+    }
+    clearInterval(keepAlive);
+    const loadMs = performance.now() - started;
+    const notFound = policy.isNotFound(value);
+    const ttlMs = notFound ? policy.notFoundTtlMs : policy.ttlMs;
+    const encoded = policy.shouldCache(value)
+      ? this.encodeForStore(key, value, ttlMs, loadMs)
+      : undefined;
+    try {
+      if (encoded === undefined) {
+        await this.store.release(key, token);
+      } else if (!(await this.store.fill(key, token, encoded, this.entryTtlMs(ttlMs, policy)))) {
+        this.count('rejectedFills', key);
+      }
+    } catch (error) {
+      this.redisFailed('fill', error);
+    }
+    return value;
+  }
+
+  /** A fresh-looking entry that doesn't decode: load and overwrite it (cancelling leases). */
+  private async replaceCorrupt<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+  ): Promise<CacheResult<T>> {
+    const value = await this.runLoader(key, loader);
+    const encoded = this.encodeForStore(key, value, policy.ttlMs, 0);
+    if (encoded !== undefined) {
+      await this.store
+        .write(key, encoded, this.entryTtlMs(policy.ttlMs, policy))
+        .catch((error) => this.redisFailed('set', error));
+    }
+    return { value, status: 'MISS' };
+  }
+
+  private async runLoader<T>(key: string, loader: Loader<T>): Promise<T> {
+    this.count('loads', key);
+    try {
+      return await loader();
+    } catch (error) {
+      this.count('loadErrors', key);
+      throw error;
+    }
+  }
+
+  /** Redis is unavailable: the loader answers (single-flight still holds per process). */
+  private async bypass<T>(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
+    return { value: await this.runLoader(key, loader), status: 'BYPASS' };
+  }
+
+  private serveStale<T>(key: string, stale: CacheEntry<T>): CacheResult<T> {
+    return { value: stale.value, status: 'STALE' };
+  }
+
+  /** XFetch: refresh with probability rising as expiry nears, scaled by the load time. */
+  private shouldRefreshEarly(entry: CacheEntry, now: number, policy: ReadPolicy): boolean {
+    if (policy.beta <= 0 || entry.loadMs <= 0) return false;
+    return now - entry.loadMs * policy.beta * Math.log(Math.random()) >= entry.freshUntilMs;
+  }
+
+  private refreshInBackground<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    current: CacheEntry<T>,
+  ): void {
+    if (this.refreshing.has(key)) return;
+    this.refreshing.add(key);
+    const token = randomBytes(12).toString('base64url');
+    this.store
+      .readOrLease(key, {
+        token,
+        leaseTtlMs: this.options.leaseTtlMs,
+        nowMs: Date.now(),
+        refreshFreshUntil: current.freshUntilMs,
+        mayServeStale: false,
+      })
+      .then(async (reply) => {
+        if (reply.state !== 'GRANTED') return;
+        this.count('refreshes', key);
+        await this.runLoad(key, token, loader, policy);
+      })
+      .catch((error) => {
+        if (isCacheInfrastructureError(error)) this.redisFailed('refresh', error);
+        else this.logOnce(`refresh:${key}`, `Early refresh of "${key}" failed: ${String(error)}`);
+      })
+      .finally(() => this.refreshing.delete(key));
+  }
+
+  private waitForSettle(key: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(key);
+      if (!set) this.waiters.set(key, (set = new Set()));
+      const waiters = set;
+      const poll = FALLBACK_POLL_MS * (0.5 + Math.random());
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(1, Math.min(timeoutMs, poll)));
+      waiters.add(done);
+    });
+  }
+
+  private wakeWaiters(key: string): void {
+    const waiters = this.waiters.get(key);
+    if (waiters) for (const wake of [...waiters]) wake();
+  }
+
+  private async readEntry<T>(key: string): Promise<CacheEntry<T> | undefined | 'unavailable'> {
+    let text: string | null;
+    try {
+      text = await this.store.read(key);
+    } catch (error) {
+      this.redisFailed('get', error);
+      return 'unavailable';
+    }
+    return text === null ? undefined : this.decodeOrReport<T>(key, text);
+  }
+
+  private decodeStale<T>(
+    key: string,
+    text: string | null,
+    policy: ReadPolicy,
+  ): CacheEntry<T> | undefined {
+    if (text === null) return undefined;
+    const entry = this.decodeOrReport<T>(key, text);
+    if (!entry) return undefined;
+    // Past fresh-until the entry is only usable with grace (Redis drops it at ttl + grace).
+    return policy.graceMs > 0 || Date.now() < entry.freshUntilMs ? entry : undefined;
+  }
+
+  private decodeOrReport<T>(key: string, text: string): CacheEntry<T> | undefined {
+    try {
+      return decodeEntry<T>(text);
+    } catch (error) {
+      this.count('corruptEntries', key);
+      this.logOnce(
+        `corrupt:${key}`,
+        `Ignoring a corrupt or foreign entry under "${key}" (${(error as Error).message}); it will be replaced`,
+      );
+      return undefined;
+    }
+  }
+
+  private encodeForStore(key: string, value: unknown, ttlMs: number, loadMs: number) {
+    let encoded: string;
+    try {
+      encoded = encodeEntry(value, Date.now() + ttlMs, loadMs);
+    } catch (error) {
+      this.count('uncacheableValues', key);
+      this.logOnce(`encode:${key}`, `Not caching "${key}": ${(error as Error).message}`);
+      return undefined;
+    }
+    if (Buffer.byteLength(encoded) > this.options.maxValueBytes) {
+      this.count('uncacheableValues', key);
+      this.logOnce(
+        `size:${key}`,
+        `Not caching "${key}": ${Buffer.byteLength(encoded)} bytes is over maxValueBytes (${this.options.maxValueBytes})`,
+      );
+      return undefined;
+    }
+    return encoded;
+  }
+
+  private entryTtlMs(ttlMs: number, policy: ReadPolicy): number {
+    return Math.max(1, Math.round(ttlMs + policy.graceMs));
+  }
+
+  private policyFor<T>(options: CacheLoadOptions<T> | undefined): ReadPolicy {
+    const o = this.options;
+    const ttlSeconds = options?.ttlSeconds ?? o.defaultTtlSeconds;
+    const jitter = (options?.ttlJitterPercent ?? o.ttlJitterPercent) / 100;
+    const jittered = (seconds: number) => seconds * 1000 * (1 + jitter * (Math.random() * 2 - 1));
+    const earlyRefresh = options?.earlyRefresh ?? o.earlyRefresh;
+    return {
+      ttlMs: jittered(ttlSeconds),
+      notFoundTtlMs: jittered(options?.notFoundTtlSeconds ?? o.notFoundTtlSeconds ?? ttlSeconds),
+      graceMs: (options?.graceSeconds ?? o.graceSeconds) * 1000,
+      beta: earlyRefresh === true ? 1 : earlyRefresh === false ? 0 : earlyRefresh,
+      jitter,
+      isNotFound: (options?.isNotFound as (value: unknown) => boolean) ?? isNullish,
+      shouldCache: (options?.shouldCache as (value: unknown) => boolean) ?? cacheEverything,
+    };
+  }
+
+  private redisFailed(operation: string, error: unknown): void {
+    this.count('redisErrors', operation);
+    this.logOnce(
+      `redis:${operation}`,
+      `Redis ${operation} failed: ${(error as Error)?.message ?? error}`,
+    );
+  }
+
+  private count(counter: CacheEventName, key: string = ''): void {
+    this.counters[counter]++;
+    if (this.events.listenerCount(counter) > 0) this.events.emit(counter, key);
+  }
+
+  private logOnce(id: string, message: string): void {
+    if (this.loggedOnce.has(id)) return;
+    if (this.loggedOnce.size > 10_000) this.loggedOnce.clear();
+    this.loggedOnce.add(id);
+    this.logger.warn(message);
+  }
+}
+
+const statusCounter: Record<CacheStatus, CacheEventName> = {
+  HIT: 'hits',
+  MISS: 'misses',
+  STALE: 'staleServed',
+  BYPASS: 'bypasses',
+};
+
+function emptyStats(): CacheStats {
+  return {
+    hits: 0,
+    misses: 0,
+    staleServed: 0,
+    bypasses: 0,
+    loads: 0,
+    loadErrors: 0,
+    refreshes: 0,
+    leaseWaits: 0,
+    leaseTakeovers: 0,
+    leaseWaitTimeouts: 0,
+    rejectedFills: 0,
+    corruptEntries: 0,
+    uncacheableValues: 0,
+    redisErrors: 0,
+  };
+}
+
+function isCacheInfrastructureError(error: unknown): boolean {
+  return (error as { code?: string })?.code?.startsWith('CACHE_REDIS') ?? false;
+}

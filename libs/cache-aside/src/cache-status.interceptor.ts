@@ -1,0 +1,48 @@
+import {
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { Observable, tap } from 'rxjs';
+import { cacheStatusContext } from './cache-status.context';
+
+export const CACHE_STATUS_HEADER = 'X-Cache';
+
+/**
+ * Sets `X-Cache: HIT | MISS | STALE | BYPASS` on HTTP responses whose handler made
+ * a cached read (directly or through any service it called).
+ */
+@Injectable()
+export class CacheStatusInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const response = context.switchToHttp().getResponse<{
+      setHeader?: (name: string, value: string) => void;
+      headersSent?: boolean;
+    }>();
+    return new Observable((subscriber) =>
+      cacheStatusContext.run(() =>
+        next
+          .handle()
+          .pipe(
+            tap({
+              next: () => setStatusHeader(response),
+              error: () => setStatusHeader(response),
+            }),
+          )
+          .subscribe(subscriber),
+      ),
+    );
+  }
+}
+
+function setStatusHeader(response: {
+  setHeader?: (name: string, value: string) => void;
+  headersSent?: boolean;
+}) {
+  const status = cacheStatusContext.current();
+  if (status && response.setHeader && !response.headersSent) {
+    response.setHeader(CACHE_STATUS_HEADER, status);
+  }
+}

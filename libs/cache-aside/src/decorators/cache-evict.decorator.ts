@@ -1,0 +1,86 @@
+import { SetMetadata } from '@nestjs/common';
+import { defer, from, isObservable, lastValueFrom } from 'rxjs';
+import { CACHE_EVICT_METADATA } from '../cache-aside.constants';
+import { compileKeyTemplate, type KeyTemplate } from '../keys';
+import {
+  boundService,
+  declaredParameterCount,
+  methodSite,
+  returnsObservable,
+  wrapMethod,
+  type AnyMethod,
+} from './method-wrapping';
+
+export interface CacheEvictOptions {
+  /** Key template(s) to delete, over the method's arguments, like `@Cacheable`'s. */
+  keys: KeyTemplate | KeyTemplate[];
+  /**
+   * Evict before the method runs (and whether or not it then succeeds).
+   * @default false: after it completed successfully, and not at all if it throws
+   */
+  beforeInvocation?: boolean;
+  /** Evict only when this returns true for the arguments. @default always */
+  condition?: (...args: any[]) => boolean;
+  /** What the method returns, when its declared type doesn't say. @default 'promise' */
+  returns?: 'promise' | 'observable';
+}
+
+/**
+ * Deletes the key(s) after the method completed successfully; the caller's promise
+ * resolves only once the delete is done (never fire-and-forget). Eviction also
+ * cancels in-flight loads of those keys, so none of them can write an older value back.
+ */
+export function CacheEvict(keys: KeyTemplate | KeyTemplate[]): MethodDecorator;
+export function CacheEvict(options: CacheEvictOptions): MethodDecorator;
+export function CacheEvict(
+  keysOrOptions: KeyTemplate | KeyTemplate[] | CacheEvictOptions,
+): MethodDecorator {
+  const options: CacheEvictOptions = isOptions(keysOrOptions)
+    ? keysOrOptions
+    : { keys: keysOrOptions };
+  return (target, propertyKey, descriptor) => {
+    const site = methodSite(target, propertyKey);
+    const paramCount = declaredParameterCount(target, propertyKey);
+    const templates = Array.isArray(options.keys) ? options.keys : [options.keys];
+    const keyBuilders = templates.map((template) => compileKeyTemplate(template, site, paramCount));
+    const { condition, beforeInvocation } = options;
+    const observable = returnsObservable(target, propertyKey, options.returns);
+
+    wrapMethod(
+      descriptor,
+      (original: AnyMethod) =>
+        function cacheEvict(this: unknown, ...args: unknown[]) {
+          const service = boundService(this, site);
+          if (!service?.enabled || (condition && !condition(...args))) {
+            return original.apply(this, args);
+          }
+          const keys = keyBuilders.map((keyOf) => keyOf(args));
+          const evict = () => service.del(...keys);
+          if (beforeInvocation) {
+            const run = () => evict().then(() => unwrap(original.apply(this, args)));
+            return observable ? defer(() => from(run())) : run();
+          }
+          const result = original.apply(this, args);
+          const evictAfter = async () => {
+            const value = await unwrap(result);
+            await evict();
+            return value;
+          };
+          return observable || isObservable(result)
+            ? defer(() => from(evictAfter()))
+            : evictAfter();
+        },
+    );
+    SetMetadata(CACHE_EVICT_METADATA, options)(target, propertyKey, descriptor);
+  };
+}
+
+function unwrap(result: unknown): unknown {
+  return isObservable(result) ? lastValueFrom(result) : result;
+}
+
+function isOptions(
+  value: KeyTemplate | KeyTemplate[] | CacheEvictOptions,
+): value is CacheEvictOptions {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'keys' in value;
+}

@@ -1,0 +1,90 @@
+import { SetMetadata } from '@nestjs/common';
+import { defer, from, isObservable, lastValueFrom } from 'rxjs';
+import { CACHEABLE_METADATA } from '../cache-aside.constants';
+import { cacheStatusContext } from '../cache-status.context';
+import type { CacheLoadOptions } from '../interfaces';
+import { compileKeyTemplate, type KeyTemplate } from '../keys';
+import {
+  boundService,
+  declaredParameterCount,
+  methodSite,
+  returnsObservable,
+  wrapMethod,
+  type AnyMethod,
+} from './method-wrapping';
+
+export interface CacheableOptions<T = any> extends CacheLoadOptions<T> {
+  /**
+   * The key: a template over the arguments (`'product:{0}'`, `'user:{0.id}:orders'`)
+   * or a function of them. Argument values are encoded, so user input can't reach
+   * another key. Stored as `<prefix>:{<key>}`.
+   */
+  key: KeyTemplate;
+  /** Cache only when this returns true for the arguments. @default always */
+  condition?: (...args: any[]) => boolean;
+  /** Don't cache a result for which this returns true. @default never */
+  unless?: (result: T, ...args: any[]) => boolean;
+  /**
+   * What the method returns. Taken from the declared return type when it is an
+   * `Observable`; set it when the method is untyped.
+   * @default 'promise'
+   */
+  returns?: 'promise' | 'observable';
+}
+
+/**
+ * Caches the method's result in Redis under `key` for `ttlSeconds` (seconds, as
+ * Redis EX). A cached method returns a Promise (or an Observable, for methods
+ * declared to return one) even when the undecorated method was synchronous.
+ */
+export function Cacheable(key: KeyTemplate, ttlSeconds?: number): MethodDecorator;
+export function Cacheable(options: CacheableOptions): MethodDecorator;
+export function Cacheable(
+  keyOrOptions: KeyTemplate | CacheableOptions,
+  ttlSeconds?: number,
+): MethodDecorator {
+  const options: CacheableOptions = isOptions(keyOrOptions)
+    ? keyOrOptions
+    : { key: keyOrOptions, ttlSeconds };
+  return (target, propertyKey, descriptor) => {
+    const site = methodSite(target, propertyKey);
+    const keyOf = compileKeyTemplate(
+      options.key,
+      site,
+      declaredParameterCount(target, propertyKey),
+    );
+    const observable = returnsObservable(target, propertyKey, options.returns);
+    const { condition, unless } = options;
+    const loadOptions: CacheLoadOptions = { ...options };
+
+    wrapMethod(
+      descriptor,
+      (original: AnyMethod) =>
+        function cacheable(this: unknown, ...args: unknown[]) {
+          const service = boundService(this, site);
+          if (!service?.enabled || (condition && !condition(...args))) {
+            return original.apply(this, args);
+          }
+          const key = keyOf(args);
+          const callOptions = unless
+            ? { ...loadOptions, shouldCache: (result: unknown) => !unless(result, ...args) }
+            : loadOptions;
+          const load = () => {
+            const result = original.apply(this, args);
+            return isObservable(result) ? lastValueFrom(result) : result;
+          };
+          const read = () =>
+            service.getOrLoadWithStatus(key, load, callOptions).then((result) => {
+              cacheStatusContext.record(result.status);
+              return result.value;
+            });
+          return observable ? defer(() => from(read())) : read();
+        },
+    );
+    SetMetadata(CACHEABLE_METADATA, options)(target, propertyKey, descriptor);
+  };
+}
+
+function isOptions(value: KeyTemplate | CacheableOptions): value is CacheableOptions {
+  return typeof value === 'object' && value !== null && 'key' in value;
+}

@@ -1,0 +1,2 @@
+export * from './cacheable.decorator';
+export * from './cache-evict.decorator';

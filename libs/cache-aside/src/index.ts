@@ -1,0 +1,8 @@
+export * from './cache-aside.module';
+export * from './cache-aside.service';
+export * from './cache-status.interceptor';
+export * from './decorators';
+export * from './interfaces';
+export * from './errors';
+export { cacheKey, type KeyTemplate } from './keys';
+export { CACHE_ASIDE_MODULE_OPTIONS } from './cache-aside.module-definition';

@@ -1,0 +1,83 @@
+import type { RedisClientOptions } from 'redis';
+
+/** Options of `CacheAsideModule.forRoot` / `forRootAsync`. Per-call options override these. */
+export interface CacheAsideModuleOptions {
+  /**
+   * Redis to connect to: a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS)
+   * or node-redis client options. The module owns this connection: it opens it at
+   * start-up (without waiting: the app boots even when Redis is down) and closes it at shutdown.
+   * @default 'redis://127.0.0.1:6379'
+   */
+  redis?: string | RedisClientOptions;
+  /**
+   * Prefix of every key the library writes (`<prefix>:{<key>}`). Letters, digits, `_ . : -` only.
+   * @default 'cache'
+   */
+  keyPrefix?: string;
+  /**
+   * Time to live of an entry, in seconds, when a decorator or call gives none.
+   * @default 60
+   */
+  defaultTtlSeconds?: number;
+  /**
+   * Time to live, in seconds, of a "not found" result (null, undefined, or what
+   * `isNotFound` accepts). Evicting the key clears it like any entry.
+   * @default the entry's own TTL
+   */
+  notFoundTtlSeconds?: number;
+  /**
+   * Bound on every Redis call the library makes, in milliseconds. A slower call is
+   * treated as a Redis failure: the read becomes a miss, the write is skipped.
+   * @default 100
+   */
+  commandTimeoutMs?: number;
+  /**
+   * Time to live of a load lease, in milliseconds. The holder extends it while its
+   * loader runs; if the holder crashes, the others take over after at most this long.
+   * @default 5000
+   */
+  leaseTtlMs?: number;
+  /**
+   * How long a caller waits for another caller's load of the same key, in milliseconds,
+   * before it loads itself (or serves stale, when grace allows).
+   * @default 10000
+   */
+  lockWaitTimeoutMs?: number;
+  /**
+   * Seconds an entry is kept past its TTL and served stale while one caller refreshes
+   * it, or while the loader fails. 0 turns grace off. Evicted entries are never served stale.
+   * @default 0
+   */
+  graceSeconds?: number;
+  /**
+   * After a failed load (with grace), how long the fleet waits before loading that key
+   * again, in milliseconds, serving the stale value meanwhile.
+   * @default 1000
+   */
+  failureBackoffMs?: number;
+  /**
+   * Early refresh (XFetch): a hit close to expiry refreshes the entry in the background,
+   * with a probability that grows as expiry nears and with the entry's measured load time.
+   * `false` turns it off; a number sets beta (higher: earlier).
+   * @default 1
+   */
+  earlyRefresh?: boolean | number;
+  /**
+   * Random spread added to every TTL, in percent (10 means +-10%), so entries loaded
+   * together don't expire together.
+   * @default 0
+   */
+  ttlJitterPercent?: number;
+  /**
+   * Largest encoded value the library writes, in bytes. Larger results are returned
+   * to the caller but not cached (with a warning).
+   * @default 1048576 (1 MiB)
+   */
+  maxValueBytes?: number;
+  /**
+   * `false` switches caching off: decorated methods run as if undecorated and the
+   * service's `getOrLoad` calls the loader. For tests of your own services.
+   * @default true
+   */
+  enabled?: boolean;
+}

@@ -1,0 +1,17 @@
+/** Options of one cached read (`getOrLoad`, `@Cacheable`); they override the module's. */
+export interface CacheLoadOptions<T = unknown> {
+  /** Time to live in seconds. @default the module's `defaultTtlSeconds` */
+  ttlSeconds?: number;
+  /** Time to live of a "not found" result, in seconds. @default the module's `notFoundTtlSeconds` */
+  notFoundTtlSeconds?: number;
+  /** Which results count as "not found". @default null or undefined */
+  isNotFound?: (value: T) => boolean;
+  /** Grace in seconds (0: off). @default the module's `graceSeconds` */
+  graceSeconds?: number;
+  /** Early refresh: false, or beta. @default the module's `earlyRefresh` */
+  earlyRefresh?: boolean | number;
+  /** TTL jitter in percent. @default the module's `ttlJitterPercent` */
+  ttlJitterPercent?: number;
+  /** Return `false` to hand this result back without caching it. @default always cache */
+  shouldCache?: (value: T) => boolean;
+}

@@ -1,0 +1,41 @@
+/** How a cached read was served. */
+export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
+
+export interface CacheResult<T> {
+  value: T;
+  status: CacheStatus;
+}
+
+/** Counters since start (or the last `resetStats()`), per process. */
+export interface CacheStats {
+  /** Reads answered from a fresh entry. */
+  hits: number;
+  /** Reads that found no usable entry (they loaded, or waited for a load). */
+  misses: number;
+  /** Reads answered with a stale entry (grace), while it refreshed or its loader failed. */
+  staleServed: number;
+  /** Reads that went straight to the loader because Redis was unavailable, or caching is off. */
+  bypasses: number;
+  /** Loader runs (the database reads the cache is there to avoid). */
+  loads: number;
+  /** Loader runs that threw. */
+  loadErrors: number;
+  /** Background refreshes started early (XFetch) or for a stale entry. */
+  refreshes: number;
+  /** Reads that waited for another caller's load. */
+  leaseWaits: number;
+  /** Waits that ended by taking the lease over (the holder crashed or gave up). */
+  leaseTakeovers: number;
+  /** Waits that gave up at the deadline and loaded without the lease. */
+  leaseWaitTimeouts: number;
+  /** Fills refused because the lease was lost: an eviction raced the load. */
+  rejectedFills: number;
+  /** Corrupt or foreign entries found under our keys (treated as misses). */
+  corruptEntries: number;
+  /** Results not cached because they were too large or not serializable. */
+  uncacheableValues: number;
+  /** Redis calls that failed or timed out. */
+  redisErrors: number;
+}
+
+export type CacheEventName = keyof CacheStats;

@@ -1,0 +1,40 @@
+/** What a read-or-lease step found (see scripts/read-or-lease.lua). */
+export type LeaseReply =
+  | { state: 'FRESH'; entry: string | null }
+  | { state: 'GRANTED'; entry: string | null }
+  | { state: 'HELD'; entry: string | null; leaseTtlMs: number }
+  | { state: 'FAILED'; entry: string | null; failure: string }
+  | { state: 'BACKOFF'; entry: string };
+
+export interface ReadOrLeaseRequest {
+  token: string;
+  leaseTtlMs: number;
+  nowMs: number;
+  /** Fresh-until of the entry an early refresh wants to replace, or undefined. */
+  refreshFreshUntil?: number;
+  /** When this caller started waiting for someone else's load, or undefined. */
+  waitingSinceMs?: number;
+  mayServeStale: boolean;
+}
+
+/**
+ * The small contract the read path needs from its store; keys are logical keys
+ * (already normalized), the store maps them to its own layout. Every method may
+ * reject (Redis down, timeout): callers treat that as a cache failure, never as
+ * the business call's failure.
+ */
+export interface CacheStore {
+  read(key: string): Promise<string | null>;
+  readOrLease(key: string, request: ReadOrLeaseRequest): Promise<LeaseReply>;
+  /** Writes only while `token` still holds the lease. */
+  fill(key: string, token: string, entry: string, ttlMs: number): Promise<boolean>;
+  release(key: string, token: string, failure?: { record: string; ttlMs: number }): Promise<void>;
+  extendLease(key: string, token: string, leaseTtlMs: number): Promise<boolean>;
+  /** Unconditional write that also cancels any in-flight load of the key. */
+  write(key: string, entry: string, ttlMs: number): Promise<void>;
+  /** Deletes entries with their leases, so in-flight loads of them can't fill. */
+  evict(keys: string[]): Promise<void>;
+  ttlMs(key: string): Promise<number>;
+  /** Calls `listener(key)` whenever an entry is filled, released or rejected, in any process. */
+  onSettled(listener: (key: string) => void): void;
+}

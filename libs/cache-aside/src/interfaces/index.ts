@@ -1,0 +1,4 @@
+export * from './cache-aside-module-options.interface';
+export * from './cache-load-options.interface';
+export * from './cache-store.interface';
+export * from './cache-stats.interface';

@@ -1,0 +1,37 @@
+import { DEFAULT_OPTIONS } from './cache-aside.constants';
+import { CacheOptionsError } from './errors/cache-options.error';
+import type { CacheAsideModuleOptions } from './interfaces';
+
+export type ResolvedModuleOptions = Required<Omit<CacheAsideModuleOptions, 'notFoundTtlSeconds'>> &
+  Pick<CacheAsideModuleOptions, 'notFoundTtlSeconds'>;
+
+function requireNumber(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new CacheOptionsError(
+      `${name} must be a number from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+}
+
+/** Applies defaults and rejects nonsense at start-up rather than at the first request. */
+export function resolveModuleOptions(options: CacheAsideModuleOptions): ResolvedModuleOptions {
+  const resolved = { ...DEFAULT_OPTIONS, ...stripUndefined(options) } as ResolvedModuleOptions;
+  requireNumber('defaultTtlSeconds', resolved.defaultTtlSeconds, 0.001);
+  if (resolved.notFoundTtlSeconds !== undefined) {
+    requireNumber('notFoundTtlSeconds', resolved.notFoundTtlSeconds, 0.001);
+  }
+  requireNumber('commandTimeoutMs', resolved.commandTimeoutMs, 1, 60_000);
+  requireNumber('leaseTtlMs', resolved.leaseTtlMs, 100);
+  requireNumber('lockWaitTimeoutMs', resolved.lockWaitTimeoutMs, 0);
+  requireNumber('graceSeconds', resolved.graceSeconds, 0);
+  requireNumber('failureBackoffMs', resolved.failureBackoffMs, 1);
+  requireNumber('ttlJitterPercent', resolved.ttlJitterPercent, 0, 100);
+  requireNumber('maxValueBytes', resolved.maxValueBytes, 1);
+  if (typeof resolved.earlyRefresh === 'number')
+    requireNumber('earlyRefresh', resolved.earlyRefresh, 0);
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

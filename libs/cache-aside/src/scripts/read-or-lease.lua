@@ -1,0 +1,51 @@
+--[[
+  Read an entry and, when it is missing or due for refresh, grant this caller
+  the load lease if nobody holds it: one atomic step, so exactly one caller per
+  key loads while the others wait.
+
+  KEYS[1]  value key   <prefix>:{<key>}
+  KEYS[2]  lease key   <prefix>:{<key>}:lease
+  KEYS[3]  failure key <prefix>:{<key>}:failure  ('<failedAtMs>|<message>', set by a failed load)
+  ARGV[1]  lease token (random, per load)
+  ARGV[2]  lease time to live, milliseconds
+  ARGV[3]  caller's clock, epoch milliseconds (entries store their fresh-until on that clock)
+  ARGV[4]  early refresh: the fresh-until of the entry the caller wants to refresh, or '0'.
+           The lease is granted only if that entry is still the current one, so a key
+           refreshed by someone else a moment ago is not refreshed twice.
+  ARGV[5]  waiting since, epoch milliseconds, or '0' for a new caller. A waiter whose
+           load failed meanwhile gets that failure instead of loading again.
+  ARGV[6]  '1' when the caller may serve a stale entry: during the back-off after a
+           failed load it gets BACKOFF instead of loading.
+
+  Returns { state, entry, detail }
+    'FRESH'    entry is fresh: no lease taken
+    'GRANTED'  this caller holds the lease; entry is the current (stale) value or nil
+    'HELD'     another caller holds the lease; detail is its time to live in ms
+    'FAILED'   the load this caller waited for failed; detail is the failure record
+    'BACKOFF'  a load failed recently: serve the stale entry, don't load
+]]
+local entry = redis.call('GET', KEYS[1])
+local freshUntilText = entry and string.match(entry, '^%d+|(%d+)|')
+local freshUntil = freshUntilText and tonumber(freshUntilText)
+if ARGV[4] ~= '0' then
+  if freshUntilText ~= ARGV[4] then
+    return { 'FRESH', false, 0 }
+  end
+elseif freshUntil and freshUntil > tonumber(ARGV[3]) then
+  return { 'FRESH', entry, 0 }
+end
+local failure = redis.call('GET', KEYS[3])
+if failure then
+  local failedAt = tonumber(string.match(failure, '^(%d+)|'))
+  local waitingSince = tonumber(ARGV[5])
+  if waitingSince > 0 and failedAt and failedAt >= waitingSince then
+    return { 'FAILED', entry or false, failure }
+  end
+  if entry and ARGV[6] == '1' then
+    return { 'BACKOFF', entry, 0 }
+  end
+end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return { 'GRANTED', entry or false, 0 }
+end
+return { 'HELD', entry or false, redis.call('PTTL', KEYS[2]) }

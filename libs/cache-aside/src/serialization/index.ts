@@ -1,0 +1,2 @@
+export * from './cache-entry';
+export * from './value-codec';
