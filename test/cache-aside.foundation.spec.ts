@@ -10,6 +10,7 @@ import {
   ProductFixtureService,
   RequestScopedFixtureService,
 } from './fixtures/catalog-fixtures';
+import { waitUntilConnected } from './support/cache-app';
 import {
   connectTestRedis,
   countPrefix,
@@ -40,7 +41,7 @@ describe('CacheAsideModule with a real Redis', () => {
     service = app.get(ProductFixtureService);
     db = app.get(FixtureDatabase);
     cache = app.get(CacheAsideService);
-    await waitForReady(cache);
+    await waitUntilConnected(cache);
   });
 
   afterAll(async () => {
@@ -242,15 +243,3 @@ describe('CacheAsideModule with a real Redis', () => {
     }
   });
 });
-
-/** The module connects in the background; tests start once it is ready. */
-export async function waitForReady(cache: CacheAsideService): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await cache.set('__ready__', 1, 1)) {
-      await cache.del('__ready__');
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the cache never connected to Redis');
-}

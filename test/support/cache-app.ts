@@ -1,0 +1,54 @@
+import { type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  CacheAsideModule,
+  CacheAsideService,
+  type CacheAsideModuleOptions,
+} from '@app/cache-aside';
+import { CACHE_ASIDE_STORE } from '../../libs/cache-aside/src/cache-aside.constants';
+import type { RedisCacheStore } from '../../libs/cache-aside/src/redis/redis-cache-store';
+import { REDIS_URL } from './redis';
+
+export interface CacheApp {
+  app: INestApplicationContext;
+  cache: CacheAsideService;
+  /** The module's store: tests reach in for the test-only lease-check switch. */
+  store: RedisCacheStore;
+  close(): Promise<void>;
+}
+
+/** A Nest application context with only the cache module: one "process" of a fleet. */
+export async function startCacheApp(options: CacheAsideModuleOptions): Promise<CacheApp> {
+  @Module({ imports: [CacheAsideModule.forRoot({ redis: REDIS_URL, ...options })] })
+  class CacheOnlyModule {}
+  const app = await NestFactory.createApplicationContext(CacheOnlyModule, { logger: false });
+  const cache = app.get(CacheAsideService);
+  if (options.enabled !== false) await waitUntilConnected(cache);
+  return {
+    app,
+    cache,
+    store: app.get<RedisCacheStore>(CACHE_ASIDE_STORE),
+    close: () => app.close(),
+  };
+}
+
+/** The module connects in the background; a test starts once a write goes through. */
+export async function waitUntilConnected(cache: CacheAsideService): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if (await cache.set('__ready__', 1, 1)) {
+      await cache.del('__ready__');
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('the cache never connected to Redis');
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A promise with its resolve function, for choreographing races. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}

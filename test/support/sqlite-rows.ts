@@ -1,0 +1,48 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Row {
+  id: number;
+  version: number;
+  updatedAt: Date;
+}
+
+/** A real SQLite table of versioned rows: the "database" of the staleness tests. */
+export class SqliteRows {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'cache-aside-rows-'));
+  private readonly db = new Database(join(this.dir, 'rows.sqlite'));
+  reads = 0;
+
+  constructor(count: number) {
+    this.db.exec(
+      'CREATE TABLE rows (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, updated_at INTEGER NOT NULL)',
+    );
+    const insert = this.db.prepare('INSERT INTO rows (id, version, updated_at) VALUES (?, 1, ?)');
+    for (let id = 1; id <= count; id++) insert.run(id, Date.now());
+  }
+
+  read(id: number): Row {
+    this.reads++;
+    const row = this.db
+      .prepare('SELECT id, version, updated_at AS updatedAt FROM rows WHERE id = ?')
+      .get(id) as {
+      id: number;
+      version: number;
+      updatedAt: number;
+    };
+    return { id: row.id, version: row.version, updatedAt: new Date(row.updatedAt) };
+  }
+
+  bump(id: number): void {
+    this.db
+      .prepare('UPDATE rows SET version = version + 1, updated_at = ? WHERE id = ?')
+      .run(Date.now(), id);
+  }
+
+  close(): void {
+    this.db.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
