@@ -1,4 +1,4 @@
-import { type INestApplicationContext, Module } from '@nestjs/common';
+import { type INestApplicationContext, Module, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   CacheAsideModule,
@@ -17,13 +17,22 @@ export interface CacheApp {
   close(): Promise<void>;
 }
 
-/** A Nest application context with only the cache module: one "process" of a fleet. */
-export async function startCacheApp(options: CacheAsideModuleOptions): Promise<CacheApp> {
-  @Module({ imports: [CacheAsideModule.forRoot({ redis: REDIS_URL, ...options })] })
-  class CacheOnlyModule {}
-  const app = await NestFactory.createApplicationContext(CacheOnlyModule, { logger: false });
+/**
+ * A Nest application context with the cache module (and any fixture providers):
+ * one "process" of a fleet. Waits for Redis unless told not to (Redis down on purpose).
+ */
+export async function startCacheApp(
+  options: CacheAsideModuleOptions,
+  {
+    providers = [],
+    waitForRedis = options.enabled !== false,
+  }: { providers?: Provider[]; waitForRedis?: boolean } = {},
+): Promise<CacheApp> {
+  @Module({ imports: [CacheAsideModule.forRoot({ redis: REDIS_URL, ...options })], providers })
+  class CacheTestModule {}
+  const app = await NestFactory.createApplicationContext(CacheTestModule, { logger: false });
   const cache = app.get(CacheAsideService);
-  if (options.enabled !== false) await waitUntilConnected(cache);
+  if (waitForRedis) await waitUntilConnected(cache);
   return {
     app,
     cache,
