@@ -48,6 +48,8 @@ export class CacheAsideService {
   private readonly events = new EventEmitter();
   private readonly loggedOnce = new Set<string>();
   private counters: CacheStats = emptyStats();
+  private readonly policies = new WeakMap<object, ReadPolicy>();
+  private defaultPolicy?: ReadPolicy;
 
   constructor(
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -99,11 +101,13 @@ export class CacheAsideService {
   async set<T>(key: string, value: T, ttlSeconds?: number): Promise<boolean> {
     if (!this.options.enabled) return false;
     const logicalKey = normalizeCacheKey(key);
-    const policy = this.policyFor({ ttlSeconds });
-    const encoded = this.encodeForStore(logicalKey, value, policy.ttlMs, 0);
+    const policy =
+      ttlSeconds === undefined ? this.policyFor(undefined) : this.buildPolicy({ ttlSeconds });
+    const freshMs = this.freshMs(policy.ttlMs, policy);
+    const encoded = this.encodeForStore(logicalKey, value, freshMs, 0);
     if (encoded === undefined) return false;
     try {
-      await this.store.write(logicalKey, encoded, this.entryTtlMs(policy.ttlMs, policy));
+      await this.store.write(logicalKey, encoded, this.entryTtlMs(freshMs, policy));
       return true;
     } catch (error) {
       this.redisFailed('set', error);
@@ -281,15 +285,17 @@ export class CacheAsideService {
     }
     clearInterval(keepAlive);
     const loadMs = performance.now() - started;
-    const notFound = policy.isNotFound(value);
-    const ttlMs = notFound ? policy.notFoundTtlMs : policy.ttlMs;
+    const freshMs = this.freshMs(
+      policy.isNotFound(value) ? policy.notFoundTtlMs : policy.ttlMs,
+      policy,
+    );
     const encoded = policy.shouldCache(value)
-      ? this.encodeForStore(key, value, ttlMs, loadMs)
+      ? this.encodeForStore(key, value, freshMs, loadMs)
       : undefined;
     try {
       if (encoded === undefined) {
         await this.store.release(key, token);
-      } else if (!(await this.store.fill(key, token, encoded, this.entryTtlMs(ttlMs, policy)))) {
+      } else if (!(await this.store.fill(key, token, encoded, this.entryTtlMs(freshMs, policy)))) {
         this.count('rejectedFills', key);
       }
     } catch (error) {
@@ -305,10 +311,11 @@ export class CacheAsideService {
     policy: ReadPolicy,
   ): Promise<CacheResult<T>> {
     const value = await this.runLoader(key, loader);
-    const encoded = this.encodeForStore(key, value, policy.ttlMs, 0);
+    const freshMs = this.freshMs(policy.ttlMs, policy);
+    const encoded = this.encodeForStore(key, value, freshMs, 0);
     if (encoded !== undefined) {
       await this.store
-        .write(key, encoded, this.entryTtlMs(policy.ttlMs, policy))
+        .write(key, encoded, this.entryTtlMs(freshMs, policy))
         .catch((error) => this.redisFailed('set', error));
     }
     return { value, status: 'MISS' };
@@ -426,10 +433,10 @@ export class CacheAsideService {
     }
   }
 
-  private encodeForStore(key: string, value: unknown, ttlMs: number, loadMs: number) {
+  private encodeForStore(key: string, value: unknown, freshMs: number, loadMs: number) {
     let encoded: string;
     try {
-      encoded = encodeEntry(value, Date.now() + ttlMs, loadMs);
+      encoded = encodeEntry(value, Date.now() + freshMs, loadMs);
     } catch (error) {
       this.count('uncacheableValues', key);
       this.logOnce(`encode:${key}`, `Not caching "${key}": ${(error as Error).message}`);
@@ -446,22 +453,40 @@ export class CacheAsideService {
     return encoded;
   }
 
-  private entryTtlMs(ttlMs: number, policy: ReadPolicy): number {
-    return Math.max(1, Math.round(ttlMs + policy.graceMs));
+  /** How long a new entry stays fresh: the TTL, spread by the jitter. */
+  private freshMs(ttlMs: number, policy: ReadPolicy): number {
+    return policy.jitter > 0 ? ttlMs * (1 + policy.jitter * (Math.random() * 2 - 1)) : ttlMs;
   }
 
+  /** Redis keeps the entry for its fresh time plus grace, then drops it. */
+  private entryTtlMs(freshMs: number, policy: ReadPolicy): number {
+    return Math.max(1, Math.round(freshMs + policy.graceMs));
+  }
+
+  /**
+   * Per-call options merged over the module's. Decorators pass the same options
+   * object on every call, so the merge is done once per object, off the hit path.
+   */
   private policyFor<T>(options: CacheLoadOptions<T> | undefined): ReadPolicy {
+    if (!options) return (this.defaultPolicy ??= this.buildPolicy(undefined));
+    let policy = this.policies.get(options);
+    if (!policy) {
+      policy = this.buildPolicy(options);
+      this.policies.set(options, policy);
+    }
+    return policy;
+  }
+
+  private buildPolicy<T>(options: CacheLoadOptions<T> | undefined): ReadPolicy {
     const o = this.options;
     const ttlSeconds = options?.ttlSeconds ?? o.defaultTtlSeconds;
-    const jitter = (options?.ttlJitterPercent ?? o.ttlJitterPercent) / 100;
-    const jittered = (seconds: number) => seconds * 1000 * (1 + jitter * (Math.random() * 2 - 1));
     const earlyRefresh = options?.earlyRefresh ?? o.earlyRefresh;
     return {
-      ttlMs: jittered(ttlSeconds),
-      notFoundTtlMs: jittered(options?.notFoundTtlSeconds ?? o.notFoundTtlSeconds ?? ttlSeconds),
+      ttlMs: ttlSeconds * 1000,
+      notFoundTtlMs: (options?.notFoundTtlSeconds ?? o.notFoundTtlSeconds ?? ttlSeconds) * 1000,
       graceMs: (options?.graceSeconds ?? o.graceSeconds) * 1000,
       beta: earlyRefresh === true ? 1 : earlyRefresh === false ? 0 : earlyRefresh,
-      jitter,
+      jitter: (options?.ttlJitterPercent ?? o.ttlJitterPercent) / 100,
       isNotFound: (options?.isNotFound as (value: unknown) => boolean) ?? isNullish,
       shouldCache: (options?.shouldCache as (value: unknown) => boolean) ?? cacheEverything,
     };
