@@ -27,12 +27,18 @@ interface ReadPolicy {
   jitter: number;
   isNotFound: (value: unknown) => boolean;
   shouldCache: (value: unknown) => boolean;
+  tags: readonly string[];
+  tagsFromResult?: (value: unknown) => string[];
 }
+
+const NO_TAGS: readonly string[] = [];
 
 const isNullish = (value: unknown) => value === null || value === undefined;
 const cacheEverything = () => true;
 /** Waiters re-check this often even without a notification (a lost message, a dead subscriber). */
 const FALLBACK_POLL_MS = 150;
+/** Keys deleted per round trip when a tag is invalidated. */
+const INVALIDATION_BATCH = 500;
 
 /**
  * The cache-aside read path: single-flight in the process, a lease in Redis so one
@@ -127,6 +133,30 @@ export class CacheAsideService {
       return true;
     } catch (error) {
       this.redisFailed('del', error);
+      return false;
+    }
+  }
+
+  /**
+   * Deletes every entry of these tags, with their leases: O(entries in the tag), no
+   * keyspace scan, each key deleted in its own slot (Redis Cluster safe). Loads of
+   * tagged entries that began before this call can't fill. False if Redis couldn't do it.
+   */
+  async invalidateTags(...tags: string[]): Promise<boolean> {
+    if (!this.options.enabled || tags.length === 0) return true;
+    try {
+      await this.store.tagSequence('bump');
+      for (const tag of new Set(tags.map(normalizeCacheKey))) {
+        const members = await this.store.tagMembers(tag);
+        for (let i = 0; i < members.length; i += INVALIDATION_BATCH) {
+          const batch = members.slice(i, i + INVALIDATION_BATCH);
+          await this.store.evict(batch);
+          await this.store.leaveTag(tag, batch);
+        }
+      }
+      return true;
+    } catch (error) {
+      this.redisFailed('invalidate-tags', error);
       return false;
     }
   }
@@ -259,6 +289,7 @@ export class CacheAsideService {
     loader: Loader<T>,
     policy: ReadPolicy,
   ): Promise<T> {
+    const tagging = await this.prepareTags(key, policy);
     const keepAlive = setInterval(
       () => {
         this.store
@@ -289,19 +320,79 @@ export class CacheAsideService {
       policy.isNotFound(value) ? policy.notFoundTtlMs : policy.ttlMs,
       policy,
     );
-    const encoded = policy.shouldCache(value)
-      ? this.encodeForStore(key, value, freshMs, loadMs)
-      : undefined;
+    const entryTtlMs = this.entryTtlMs(freshMs, policy);
+    let encoded =
+      tagging !== 'untracked' && policy.shouldCache(value)
+        ? this.encodeForStore(key, value, freshMs, loadMs)
+        : undefined;
+    if (encoded !== undefined && typeof tagging === 'object') {
+      if (!(await this.tagsFromResult(key, value, policy, tagging, entryTtlMs))) {
+        this.count('rejectedFills', key);
+        encoded = undefined;
+      }
+    }
     try {
       if (encoded === undefined) {
         await this.store.release(key, token);
-      } else if (!(await this.store.fill(key, token, encoded, this.entryTtlMs(freshMs, policy)))) {
+      } else if (!(await this.store.fill(key, token, encoded, entryTtlMs))) {
         this.count('rejectedFills', key);
+      } else if (policy.tags.length > 0 && loadMs > this.options.lockWaitTimeoutMs) {
+        // the load outlasted the expiry its tags were joined with: raise it
+        await this.store.joinTags([...policy.tags], key, Date.now() + entryTtlMs);
       }
     } catch (error) {
       this.redisFailed('fill', error);
     }
     return value;
+  }
+
+  /**
+   * Tags known before the load join their tag sets now, before the loader reads the
+   * database: an invalidation from here on finds this key and kills its lease. For
+   * tags taken from the result, note the invalidation sequence instead. 'untracked':
+   * Redis didn't take the tags, so the result must not be cached.
+   */
+  private async prepareTags(
+    key: string,
+    policy: ReadPolicy,
+  ): Promise<'ready' | 'untracked' | { sequence: number }> {
+    try {
+      if (policy.tags.length > 0) {
+        const latestExpiry =
+          Date.now() +
+          this.options.lockWaitTimeoutMs +
+          policy.ttlMs * (1 + policy.jitter) +
+          policy.graceMs;
+        await this.store.joinTags([...policy.tags], key, Math.ceil(latestExpiry));
+      }
+      if (policy.tagsFromResult) return { sequence: await this.store.tagSequence('read') };
+      return 'ready';
+    } catch (error) {
+      this.redisFailed('join-tag', error);
+      return 'untracked';
+    }
+  }
+
+  /**
+   * Joins the tags taken from the loaded value, then checks that no tag was
+   * invalidated since the load began (an invalidation from then on would have found
+   * this key). False: don't fill.
+   */
+  private async tagsFromResult(
+    key: string,
+    value: unknown,
+    policy: ReadPolicy,
+    tagging: { sequence: number },
+    entryTtlMs: number,
+  ): Promise<boolean> {
+    try {
+      const tags = [...new Set(policy.tagsFromResult!(value).map(normalizeCacheKey))];
+      if (tags.length > 0) await this.store.joinTags(tags, key, Date.now() + entryTtlMs);
+      return (await this.store.tagSequence('read')) === tagging.sequence;
+    } catch (error) {
+      this.redisFailed('join-tag', error);
+      return false;
+    }
   }
 
   /** A fresh-looking entry that doesn't decode: load and overwrite it (cancelling leases). */
@@ -469,6 +560,7 @@ export class CacheAsideService {
    */
   private policyFor<T>(options: CacheLoadOptions<T> | undefined): ReadPolicy {
     if (!options) return (this.defaultPolicy ??= this.buildPolicy(undefined));
+    if (options.tags) return this.buildPolicy(options); // per-call tags: nothing to reuse
     let policy = this.policies.get(options);
     if (!policy) {
       policy = this.buildPolicy(options);
@@ -489,6 +581,8 @@ export class CacheAsideService {
       jitter: (options?.ttlJitterPercent ?? o.ttlJitterPercent) / 100,
       isNotFound: (options?.isNotFound as (value: unknown) => boolean) ?? isNullish,
       shouldCache: (options?.shouldCache as (value: unknown) => boolean) ?? cacheEverything,
+      tags: options?.tags ? [...new Set(options.tags.map(normalizeCacheKey))] : NO_TAGS,
+      tagsFromResult: options?.tagsFromResult as ((value: unknown) => string[]) | undefined,
     };
   }
 

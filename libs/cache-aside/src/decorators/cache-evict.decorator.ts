@@ -13,7 +13,9 @@ import {
 
 export interface CacheEvictOptions {
   /** Key template(s) to delete, over the method's arguments, like `@Cacheable`'s. */
-  keys: KeyTemplate | KeyTemplate[];
+  keys?: KeyTemplate | KeyTemplate[];
+  /** Tag template(s) whose entries to delete (`'category:{0.category}'`). */
+  tags?: KeyTemplate | KeyTemplate[];
   /**
    * Evict before the method runs (and whether or not it then succeeds).
    * @default false: after it completed successfully, and not at all if it throws
@@ -41,8 +43,12 @@ export function CacheEvict(
   return (target, propertyKey, descriptor) => {
     const site = methodSite(target, propertyKey);
     const paramCount = declaredParameterCount(target, propertyKey);
-    const templates = Array.isArray(options.keys) ? options.keys : [options.keys];
-    const keyBuilders = templates.map((template) => compileKeyTemplate(template, site, paramCount));
+    const compileAll = (templates: KeyTemplate | KeyTemplate[] | undefined) =>
+      (templates === undefined ? [] : Array.isArray(templates) ? templates : [templates]).map(
+        (template) => compileKeyTemplate(template, site, paramCount),
+      );
+    const keyBuilders = compileAll(options.keys);
+    const tagBuilders = compileAll(options.tags);
     const { condition, beforeInvocation } = options;
     const observable = returnsObservable(target, propertyKey, options.returns);
 
@@ -55,7 +61,10 @@ export function CacheEvict(
             return original.apply(this, args);
           }
           const keys = keyBuilders.map((keyOf) => keyOf(args));
-          const evict = () => service.del(...keys);
+          const tags = tagBuilders.map((tagOf) => tagOf(args));
+          const evict = async () => {
+            await Promise.all([service.del(...keys), service.invalidateTags(...tags)]);
+          };
           if (beforeInvocation) {
             const run = () => evict().then(() => unwrap(original.apply(this, args)));
             return observable ? defer(() => from(run())) : run();
@@ -82,5 +91,10 @@ function unwrap(result: unknown): unknown {
 function isOptions(
   value: KeyTemplate | KeyTemplate[] | CacheEvictOptions,
 ): value is CacheEvictOptions {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'keys' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    ('keys' in value || 'tags' in value)
+  );
 }

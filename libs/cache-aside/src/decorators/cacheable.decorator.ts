@@ -13,13 +13,20 @@ import {
   type AnyMethod,
 } from './method-wrapping';
 
-export interface CacheableOptions<T = any> extends CacheLoadOptions<T> {
+export interface CacheableOptions<T = any> extends Omit<CacheLoadOptions<T>, 'tags'> {
   /**
    * The key: a template over the arguments (`'product:{0}'`, `'user:{0.id}:orders'`)
    * or a function of them. Argument values are encoded, so user input can't reach
    * another key. Stored as `<prefix>:{<key>}`.
    */
   key: KeyTemplate;
+  /**
+   * Tags the entry joins, as templates over the arguments (`'category:{0.category}'`);
+   * `@CacheEvict({ tags })` or `invalidateTags` delete all entries of a tag.
+   * Tags from the result: `tagsFromResult`.
+   * @default none
+   */
+  tags?: KeyTemplate[];
   /** Cache only when this returns true for the arguments. @default always */
   condition?: (...args: any[]) => boolean;
   /** Don't cache a result for which this returns true. @default never */
@@ -48,14 +55,14 @@ export function Cacheable(
     : { key: keyOrOptions, ttlSeconds };
   return (target, propertyKey, descriptor) => {
     const site = methodSite(target, propertyKey);
-    const keyOf = compileKeyTemplate(
-      options.key,
-      site,
-      declaredParameterCount(target, propertyKey),
-    );
+    const paramCount = declaredParameterCount(target, propertyKey);
+    const keyOf = compileKeyTemplate(options.key, site, paramCount);
     const observable = returnsObservable(target, propertyKey, options.returns);
     const { condition, unless } = options;
-    const loadOptions: CacheLoadOptions = { ...options };
+    const tagBuilders = (options.tags ?? []).map((tag) =>
+      compileKeyTemplate(tag, site, paramCount),
+    );
+    const loadOptions: CacheLoadOptions = { ...options, tags: undefined };
 
     wrapMethod(
       descriptor,
@@ -66,9 +73,13 @@ export function Cacheable(
             return original.apply(this, args);
           }
           const key = keyOf(args);
-          const callOptions = unless
-            ? { ...loadOptions, shouldCache: (result: unknown) => !unless(result, ...args) }
-            : loadOptions;
+          let callOptions = loadOptions;
+          if (unless) {
+            callOptions = { ...callOptions, shouldCache: (result) => !unless(result, ...args) };
+          }
+          if (tagBuilders.length > 0) {
+            callOptions = { ...callOptions, tags: tagBuilders.map((tagOf) => tagOf(args)) };
+          }
           const load = () => {
             const result = original.apply(this, args);
             return isObservable(result) ? lastValueFrom(result) : result;

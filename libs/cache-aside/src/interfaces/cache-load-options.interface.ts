@@ -14,4 +14,16 @@ export interface CacheLoadOptions<T = unknown> {
   ttlJitterPercent?: number;
   /** Return `false` to hand this result back without caching it. @default always cache */
   shouldCache?: (value: T) => boolean;
+  /**
+   * Tags this entry joins (`invalidateTags` deletes every entry of a tag). Joined
+   * before the loader runs, so an invalidation during the load rejects its fill.
+   * @default none
+   */
+  tags?: string[];
+  /**
+   * Tags taken from the loaded value. A tag invalidation anywhere during the load
+   * keeps that load's result out of the cache (it can't be known to be current).
+   * @default none
+   */
+  tagsFromResult?: (value: T) => string[];
 }

@@ -35,6 +35,14 @@ export interface CacheStore {
   /** Deletes entries with their leases, so in-flight loads of them can't fill. */
   evict(keys: string[]): Promise<void>;
   ttlMs(key: string): Promise<number>;
+  /** Adds the entry to each tag's member set (scored by its latest expiry). */
+  joinTags(tags: string[], key: string, expiresAtMs: number): Promise<void>;
+  /** The members a tag has now. */
+  tagMembers(tag: string): Promise<string[]>;
+  /** Removes exactly these members (entries that joined since stay). */
+  leaveTag(tag: string, keys: string[]): Promise<void>;
+  /** Bumps and returns the tag invalidation sequence; `read` only reads it. */
+  tagSequence(mode: 'read' | 'bump'): Promise<number>;
   /** Calls `listener(key)` whenever an entry is filled, released or rejected, in any process. */
   onSettled(listener: (key: string) => void): void;
 }

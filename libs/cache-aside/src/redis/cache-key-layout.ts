@@ -30,4 +30,14 @@ export class CacheKeyLayout {
   failure(key: string): string {
     return `${this.prefix}:{${key}}:failure`;
   }
+
+  /** A tag's member set: `<prefix>:tag:{<tag>}`, never equal to an entry key (those start `<prefix>:{`). */
+  tag(tag: string): string {
+    return `${this.prefix}:tag:{${tag}}`;
+  }
+
+  /** Counts tag invalidations: loads whose tags come from their result check it around the load. */
+  get tagSequence(): string {
+    return `${this.prefix}:tag-sequence`;
+  }
 }

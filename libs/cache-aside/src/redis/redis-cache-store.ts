@@ -3,6 +3,10 @@ import type { CacheKeyLayout } from './cache-key-layout';
 import { withTimeout } from './command-timeout';
 import type { CacheRedisClient } from './redis-connection';
 
+/** Tag members are pruned this long after their entry expired: room for clock skew between app servers. */
+const TAG_PRUNE_MARGIN_MS = 60_000;
+const TAG_SEQUENCE_TTL_MS = 24 * 60 * 60 * 1000;
+
 /** The read path's store on Redis: every call bounded by the command timeout. */
 export class RedisCacheStore implements CacheStore {
   readonly channel: string;
@@ -136,6 +140,40 @@ export class RedisCacheStore implements CacheStore {
 
   ttlMs(key: string): Promise<number> {
     return withTimeout(this.client.pTTL(this.layout.value(key)), this.timeoutMs, 'PTTL');
+  }
+
+  async joinTags(tags: string[], key: string, expiresAtMs: number): Promise<void> {
+    const pruneBefore = Date.now() - TAG_PRUNE_MARGIN_MS;
+    await withTimeout(
+      Promise.all(
+        tags.map((tag) => this.client.joinTag(this.layout.tag(tag), key, expiresAtMs, pruneBefore)),
+      ),
+      this.timeoutMs,
+      'join-tag',
+    );
+  }
+
+  tagMembers(tag: string): Promise<string[]> {
+    return withTimeout(this.client.zRange(this.layout.tag(tag), 0, -1), this.timeoutMs, 'ZRANGE');
+  }
+
+  async leaveTag(tag: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await withTimeout(this.client.zRem(this.layout.tag(tag), keys), this.timeoutMs, 'ZREM');
+  }
+
+  async tagSequence(mode: 'read' | 'bump'): Promise<number> {
+    const key = this.layout.tagSequence;
+    if (mode === 'read') {
+      return Number((await withTimeout(this.client.get(key), this.timeoutMs, 'GET')) ?? 0);
+    }
+    // Like every key we write, the sequence expires (a day after the last invalidation).
+    const [value] = await withTimeout(
+      this.client.multi().incr(key).pExpire(key, TAG_SEQUENCE_TTL_MS).exec(),
+      this.timeoutMs,
+      'INCR',
+    );
+    return Number(value);
   }
 
   onSettled(listener: (key: string) => void): void {

@@ -51,6 +51,18 @@ export const cacheScripts = {
     parseCommand: keysThenArgs(3),
     transformReply: (reply: unknown) => reply as number,
   }),
+  joinTag: defineScript({
+    SCRIPT: lua('join-tag.lua'),
+    NUMBER_OF_KEYS: 1,
+    parseCommand: keysThenArgs(1) as (
+      parser: CommandParser,
+      tagKey: string,
+      logicalKey: string,
+      expiresAtMs: number,
+      pruneBeforeMs: number,
+    ) => void,
+    transformReply: (reply: unknown) => reply as number,
+  }),
 };
 
 export type CacheScripts = typeof cacheScripts;
