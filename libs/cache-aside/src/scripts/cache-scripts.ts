@@ -54,13 +54,7 @@ export const cacheScripts = {
   joinTag: defineScript({
     SCRIPT: lua('join-tag.lua'),
     NUMBER_OF_KEYS: 1,
-    parseCommand: keysThenArgs(1) as (
-      parser: CommandParser,
-      tagKey: string,
-      logicalKey: string,
-      expiresAtMs: number,
-      pruneBeforeMs: number,
-    ) => void,
+    parseCommand: keysThenArgs(1),
     transformReply: (reply: unknown) => reply as number,
   }),
 };
