@@ -3,6 +3,7 @@ export const CACHE_ASIDE_OPTIONS = Symbol('CACHE_ASIDE_OPTIONS');
 export const CACHE_ASIDE_REDIS_CLIENT = Symbol('CACHE_ASIDE_REDIS_CLIENT');
 export const CACHEABLE_METADATA = 'cache-aside:cacheable';
 export const CACHE_EVICT_METADATA = 'cache-aside:cache-evict';
+export const CACHE_PATCH_METADATA = 'cache-aside:cache-patch';
 /** Where a decorated method finds the service it runs through (set by the explorer). */
 export const CACHE_ASIDE_BINDING = Symbol.for('cache-aside:binding');
 

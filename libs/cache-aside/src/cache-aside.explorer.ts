@@ -4,6 +4,7 @@ import {
   CACHE_ASIDE_BINDING,
   CACHEABLE_METADATA,
   CACHE_EVICT_METADATA,
+  CACHE_PATCH_METADATA,
 } from './cache-aside.constants';
 import { CacheAsideService } from './cache-aside.service';
 
@@ -48,7 +49,8 @@ export class CacheAsideExplorer implements OnModuleInit {
       return (
         typeof method === 'function' &&
         (Reflect.hasMetadata(CACHEABLE_METADATA, method) ||
-          Reflect.hasMetadata(CACHE_EVICT_METADATA, method))
+          Reflect.hasMetadata(CACHE_EVICT_METADATA, method) ||
+          Reflect.hasMetadata(CACHE_PATCH_METADATA, method))
       );
     });
   }

@@ -11,11 +11,25 @@ import type {
   CacheStatus,
   CacheStore,
   LeaseReply,
+  PatchOutcome,
 } from './interfaces';
 import { normalizeCacheKey } from './keys';
 import { type ResolvedModuleOptions } from './resolve-module-options';
 import { SingleFlight } from './read-path/single-flight';
-import { decodeEntry, encodeEntry, type CacheEntry } from './serialization/cache-entry';
+import {
+  decodeEntry,
+  decodeHeader,
+  decodeProperties,
+  encodeEntry,
+  encodeHashEntry,
+  encodePatch,
+  HEADER_FIELD,
+  PROPERTY_FIELD_PREFIX,
+  storedSize,
+  type CacheEntry,
+  type CacheStorage,
+  type StoredEntry,
+} from './serialization/cache-entry';
 
 type Loader<T> = () => T | Promise<T>;
 
@@ -29,6 +43,7 @@ interface ReadPolicy {
   shouldCache: (value: unknown) => boolean;
   tags: readonly string[];
   tagsFromResult?: (value: unknown) => string[];
+  storage: CacheStorage;
 }
 
 const NO_TAGS: readonly string[] = [];
@@ -94,7 +109,7 @@ export class CacheAsideService {
   async get<T>(key: string): Promise<T | undefined> {
     if (!this.options.enabled) return undefined;
     const logicalKey = normalizeCacheKey(key);
-    const entry = await this.readEntry<T>(logicalKey);
+    const entry = await this.readEntry<T>(logicalKey, 'string');
     return entry && entry !== 'unavailable' && Date.now() < entry.freshUntilMs
       ? entry.value
       : undefined;
@@ -104,13 +119,18 @@ export class CacheAsideService {
    * Writes a value with a TTL in seconds, cancelling any load of the key in flight
    * (so an older load can't overwrite it). Resolves false when Redis didn't take it.
    */
-  async set<T>(key: string, value: T, ttlSeconds?: number): Promise<boolean> {
+  async set<T>(
+    key: string,
+    value: T,
+    ttlSeconds?: number,
+    { storage = 'string' }: { storage?: CacheStorage } = {},
+  ): Promise<boolean> {
     if (!this.options.enabled) return false;
     const logicalKey = normalizeCacheKey(key);
     const policy =
       ttlSeconds === undefined ? this.policyFor(undefined) : this.buildPolicy({ ttlSeconds });
     const freshMs = this.freshMs(policy.ttlMs, policy);
-    const encoded = this.encodeForStore(logicalKey, value, freshMs, 0);
+    const encoded = this.encodeForStore(logicalKey, value, freshMs, 0, storage);
     if (encoded === undefined) return false;
     try {
       await this.store.write(logicalKey, encoded, this.entryTtlMs(freshMs, policy));
@@ -134,6 +154,64 @@ export class CacheAsideService {
     } catch (error) {
       this.redisFailed('del', error);
       return false;
+    }
+  }
+
+  /**
+   * Sets named fields of a cached hash entry (`storage: 'hash'`) in place, in one
+   * atomic step: only if the entry exists (a patch never creates a half entry), TTL
+   * kept, and any load of the key in flight loses its lease, so an older fill can't
+   * overwrite the patch. A property set to `undefined` is removed. An entry that
+   * can't be patched in place (string storage) is evicted instead.
+   */
+  async patch(
+    key: string,
+    changes: Record<string, unknown>,
+  ): Promise<PatchOutcome | 'unavailable'> {
+    if (!this.options.enabled) return 'unavailable';
+    const logicalKey = normalizeCacheKey(key);
+    let encoded: ReturnType<typeof encodePatch>;
+    try {
+      encoded = encodePatch(changes);
+    } catch (error) {
+      // the new value can't be cached, so the old one must go
+      this.logOnce(`encode:${logicalKey}`, `Evicting "${logicalKey}": ${(error as Error).message}`);
+      return (await this.del(logicalKey)) ? 'evicted' : 'unavailable';
+    }
+    try {
+      return await this.store.patch(logicalKey, encoded.set, encoded.remove);
+    } catch (error) {
+      this.redisFailed('patch', error);
+      return 'unavailable';
+    }
+  }
+
+  /**
+   * Some properties of a fresh hash entry, without reading the rest (HMGET); only
+   * the properties the entry has are present. Undefined when there is no fresh entry.
+   */
+  async getFields<T extends object>(
+    key: string,
+    properties: (keyof T & string)[],
+  ): Promise<Partial<T> | undefined> {
+    if (!this.options.enabled) return undefined;
+    const logicalKey = normalizeCacheKey(key);
+    try {
+      const found = await this.store.readFields(
+        logicalKey,
+        properties.map((name) => PROPERTY_FIELD_PREFIX + name),
+      );
+      if (!found) return undefined;
+      const { freshUntilMs } = decodeHeader(found[HEADER_FIELD]);
+      return Date.now() < freshUntilMs ? (decodeProperties(found) as Partial<T>) : undefined;
+    } catch (error) {
+      if (isWrongType(error)) return undefined;
+      if ((error as { code?: string }).code === 'CACHE_CORRUPT_ENTRY') {
+        this.count('corruptEntries', logicalKey);
+        return undefined;
+      }
+      this.redisFailed('get-fields', error);
+      return undefined;
     }
   }
 
@@ -164,7 +242,7 @@ export class CacheAsideService {
   /** Seconds the entry stays fresh (fractional), 0 when stale within grace, -2 when absent. */
   async ttl(key: string): Promise<number> {
     if (!this.options.enabled) return -2;
-    const entry = await this.readEntry(normalizeCacheKey(key));
+    const entry = await this.readEntry(normalizeCacheKey(key), 'string');
     if (!entry || entry === 'unavailable') return -2;
     return Math.max(0, entry.freshUntilMs - Date.now()) / 1000;
   }
@@ -188,7 +266,7 @@ export class CacheAsideService {
     loader: Loader<T>,
     policy: ReadPolicy,
   ): Promise<CacheResult<T>> {
-    const entry = await this.readEntry<T>(key);
+    const entry = await this.readEntry<T>(key, policy.storage);
     if (entry === 'unavailable') return this.bypass(key, loader);
     const now = Date.now();
     if (entry && now < entry.freshUntilMs) {
@@ -323,7 +401,7 @@ export class CacheAsideService {
     const entryTtlMs = this.entryTtlMs(freshMs, policy);
     let encoded =
       tagging !== 'untracked' && policy.shouldCache(value)
-        ? this.encodeForStore(key, value, freshMs, loadMs)
+        ? this.encodeForStore(key, value, freshMs, loadMs, policy.storage)
         : undefined;
     if (encoded !== undefined && typeof tagging === 'object') {
       if (!(await this.tagsFromResult(key, value, policy, tagging, entryTtlMs))) {
@@ -403,7 +481,7 @@ export class CacheAsideService {
   ): Promise<CacheResult<T>> {
     const value = await this.runLoader(key, loader);
     const freshMs = this.freshMs(policy.ttlMs, policy);
-    const encoded = this.encodeForStore(key, value, freshMs, 0);
+    const encoded = this.encodeForStore(key, value, freshMs, 0, policy.storage);
     if (encoded !== undefined) {
       await this.store
         .write(key, encoded, this.entryTtlMs(freshMs, policy))
@@ -488,32 +566,42 @@ export class CacheAsideService {
     if (waiters) for (const wake of [...waiters]) wake();
   }
 
-  private async readEntry<T>(key: string): Promise<CacheEntry<T> | undefined | 'unavailable'> {
-    let text: string | null;
+  /**
+   * The hit path: one GET (or HGETALL for hash entries). An entry of the other kind
+   * (the storage of a key changed between deploys) is read once that way, then replaced.
+   */
+  private async readEntry<T>(
+    key: string,
+    storage: CacheStorage,
+  ): Promise<CacheEntry<T> | undefined | 'unavailable'> {
+    let stored: StoredEntry | null;
     try {
-      text = await this.store.read(key);
+      stored = await this.store.read(key, storage);
     } catch (error) {
-      this.redisFailed('get', error);
-      return 'unavailable';
+      if (!isWrongType(error)) {
+        this.redisFailed('get', error);
+        return 'unavailable';
+      }
+      return this.readEntry(key, storage === 'string' ? 'hash' : 'string');
     }
-    return text === null ? undefined : this.decodeOrReport<T>(key, text);
+    return stored === null ? undefined : this.decodeOrReport<T>(key, stored);
   }
 
   private decodeStale<T>(
     key: string,
-    text: string | null,
+    stored: StoredEntry | null,
     policy: ReadPolicy,
   ): CacheEntry<T> | undefined {
-    if (text === null) return undefined;
-    const entry = this.decodeOrReport<T>(key, text);
+    if (stored === null) return undefined;
+    const entry = this.decodeOrReport<T>(key, stored);
     if (!entry) return undefined;
     // Past fresh-until the entry is only usable with grace (Redis drops it at ttl + grace).
     return policy.graceMs > 0 || Date.now() < entry.freshUntilMs ? entry : undefined;
   }
 
-  private decodeOrReport<T>(key: string, text: string): CacheEntry<T> | undefined {
+  private decodeOrReport<T>(key: string, stored: StoredEntry): CacheEntry<T> | undefined {
     try {
-      return decodeEntry<T>(text);
+      return decodeEntry<T>(stored);
     } catch (error) {
       this.count('corruptEntries', key);
       this.logOnce(
@@ -524,20 +612,31 @@ export class CacheAsideService {
     }
   }
 
-  private encodeForStore(key: string, value: unknown, freshMs: number, loadMs: number) {
-    let encoded: string;
+  private encodeForStore(
+    key: string,
+    value: unknown,
+    freshMs: number,
+    loadMs: number,
+    storage: CacheStorage,
+  ): StoredEntry | undefined {
+    let encoded: StoredEntry;
     try {
-      encoded = encodeEntry(value, Date.now() + freshMs, loadMs);
+      const freshUntilMs = Date.now() + freshMs;
+      encoded =
+        storage === 'hash'
+          ? encodeHashEntry(value, freshUntilMs, loadMs)
+          : encodeEntry(value, freshUntilMs, loadMs);
     } catch (error) {
       this.count('uncacheableValues', key);
       this.logOnce(`encode:${key}`, `Not caching "${key}": ${(error as Error).message}`);
       return undefined;
     }
-    if (Buffer.byteLength(encoded) > this.options.maxValueBytes) {
+    const size = storedSize(encoded);
+    if (size > this.options.maxValueBytes) {
       this.count('uncacheableValues', key);
       this.logOnce(
         `size:${key}`,
-        `Not caching "${key}": ${Buffer.byteLength(encoded)} bytes is over maxValueBytes (${this.options.maxValueBytes})`,
+        `Not caching "${key}": ${size} bytes is over maxValueBytes (${this.options.maxValueBytes})`,
       );
       return undefined;
     }
@@ -583,6 +682,7 @@ export class CacheAsideService {
       shouldCache: (options?.shouldCache as (value: unknown) => boolean) ?? cacheEverything,
       tags: options?.tags ? [...new Set(options.tags.map(normalizeCacheKey))] : NO_TAGS,
       tagsFromResult: options?.tagsFromResult as ((value: unknown) => string[]) | undefined,
+      storage: options?.storage ?? 'string',
     };
   }
 
@@ -631,6 +731,10 @@ function emptyStats(): CacheStats {
     uncacheableValues: 0,
     redisErrors: 0,
   };
+}
+
+function isWrongType(error: unknown): boolean {
+  return (error as Error)?.message?.startsWith('WRONGTYPE') ?? false;
 }
 
 function isCacheInfrastructureError(error: unknown): boolean {

@@ -6,3 +6,4 @@ export * from './interfaces';
 export * from './errors';
 export { cacheKey, type KeyTemplate } from './keys';
 export { CACHE_ASIDE_MODULE_OPTIONS } from './cache-aside.module-definition';
+export type { CacheStorage } from './serialization/cache-entry';

@@ -1,2 +1,3 @@
 export * from './cacheable.decorator';
 export * from './cache-evict.decorator';
+export * from './cache-patch.decorator';

@@ -1,5 +1,12 @@
 /** Options of one cached read (`getOrLoad`, `@Cacheable`); they override the module's. */
 export interface CacheLoadOptions<T = unknown> {
+  /**
+   * How the entry is kept: `'string'` (the whole value) or `'hash'` (one Redis hash
+   * field per top-level property, so `patch` can change fields in place and
+   * `getFields` can read some without the rest).
+   * @default 'string'
+   */
+  storage?: 'string' | 'hash';
   /** Time to live in seconds. @default the module's `defaultTtlSeconds` */
   ttlSeconds?: number;
   /** Time to live of a "not found" result, in seconds. @default the module's `notFoundTtlSeconds` */

@@ -1,10 +1,12 @@
+import type { CacheStorage, StoredEntry } from '../serialization/cache-entry';
+
 /** What a read-or-lease step found (see scripts/read-or-lease.lua). */
 export type LeaseReply =
-  | { state: 'FRESH'; entry: string | null }
-  | { state: 'GRANTED'; entry: string | null }
-  | { state: 'HELD'; entry: string | null; leaseTtlMs: number }
-  | { state: 'FAILED'; entry: string | null; failure: string }
-  | { state: 'BACKOFF'; entry: string };
+  | { state: 'FRESH'; entry: StoredEntry | null }
+  | { state: 'GRANTED'; entry: StoredEntry | null }
+  | { state: 'HELD'; entry: StoredEntry | null; leaseTtlMs: number }
+  | { state: 'FAILED'; entry: StoredEntry | null; failure: string }
+  | { state: 'BACKOFF'; entry: StoredEntry };
 
 export interface ReadOrLeaseRequest {
   token: string;
@@ -17,6 +19,8 @@ export interface ReadOrLeaseRequest {
   mayServeStale: boolean;
 }
 
+export type PatchOutcome = 'patched' | 'absent' | 'evicted';
+
 /**
  * The small contract the read path needs from its store; keys are logical keys
  * (already normalized), the store maps them to its own layout. Every method may
@@ -24,14 +28,18 @@ export interface ReadOrLeaseRequest {
  * the business call's failure.
  */
 export interface CacheStore {
-  read(key: string): Promise<string | null>;
+  read(key: string, storage: CacheStorage): Promise<StoredEntry | null>;
+  /** A hash entry's header and the named fields (null when there is no hash entry). */
+  readFields(key: string, fields: string[]): Promise<Record<string, string> | null>;
   readOrLease(key: string, request: ReadOrLeaseRequest): Promise<LeaseReply>;
   /** Writes only while `token` still holds the lease. */
-  fill(key: string, token: string, entry: string, ttlMs: number): Promise<boolean>;
+  fill(key: string, token: string, entry: StoredEntry, ttlMs: number): Promise<boolean>;
   release(key: string, token: string, failure?: { record: string; ttlMs: number }): Promise<void>;
   extendLease(key: string, token: string, leaseTtlMs: number): Promise<boolean>;
   /** Unconditional write that also cancels any in-flight load of the key. */
-  write(key: string, entry: string, ttlMs: number): Promise<void>;
+  write(key: string, entry: StoredEntry, ttlMs: number): Promise<void>;
+  /** Sets and removes fields of an existing hash entry, keeping its TTL; cancels in-flight loads. */
+  patch(key: string, set: Record<string, string>, remove: string[]): Promise<PatchOutcome>;
   /** Deletes entries with their leases, so in-flight loads of them can't fill. */
   evict(keys: string[]): Promise<void>;
   ttlMs(key: string): Promise<number>;

@@ -1,7 +1,21 @@
-import type { CacheStore, LeaseReply, ReadOrLeaseRequest } from '../interfaces';
+import type { CacheStore, LeaseReply, PatchOutcome, ReadOrLeaseRequest } from '../interfaces';
+import { HEADER_FIELD, type CacheStorage, type StoredEntry } from '../serialization/cache-entry';
 import type { CacheKeyLayout } from './cache-key-layout';
 import { withTimeout } from './command-timeout';
 import type { CacheRedisClient } from './redis-connection';
+
+/** Script arguments for an entry: its storage, then the string or the field/value pairs. */
+function entryArguments(entry: StoredEntry): ['string' | 'hash', ...string[]] {
+  return typeof entry === 'string' ? ['string', entry] : ['hash', ...Object.entries(entry).flat()];
+}
+
+/** Scripts return a hash as a flat field/value list. */
+function toStoredEntry(raw: string | string[] | null): StoredEntry | null {
+  if (raw === null || typeof raw === 'string') return raw;
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) fields[raw[i]] = raw[i + 1];
+  return fields;
+}
 
 /** Tag members are pruned this long after their entry expired: room for clock skew between app servers. */
 const TAG_PRUNE_MARGIN_MS = 60_000;
@@ -22,12 +36,35 @@ export class RedisCacheStore implements CacheStore {
     this.channel = layout.channel;
   }
 
-  read(key: string): Promise<string | null> {
-    return withTimeout(this.client.get(this.layout.value(key)), this.timeoutMs, 'GET');
+  async read(key: string, storage: CacheStorage): Promise<StoredEntry | null> {
+    if (storage === 'string') {
+      return withTimeout(this.client.get(this.layout.value(key)), this.timeoutMs, 'GET');
+    }
+    const fields = await withTimeout(
+      this.client.hGetAll(this.layout.value(key)),
+      this.timeoutMs,
+      'HGETALL',
+    );
+    return Object.keys(fields).length > 0 ? fields : null;
+  }
+
+  async readFields(key: string, fields: string[]): Promise<Record<string, string> | null> {
+    const names = [HEADER_FIELD, ...fields];
+    const values = await withTimeout(
+      this.client.hmGet(this.layout.value(key), names),
+      this.timeoutMs,
+      'HMGET',
+    );
+    if (values[0] === null) return null;
+    const found: Record<string, string> = {};
+    names.forEach((name, i) => {
+      if (values[i] !== null) found[name] = values[i];
+    });
+    return found;
   }
 
   async readOrLease(key: string, request: ReadOrLeaseRequest): Promise<LeaseReply> {
-    const [state, entry, detail] = (await withTimeout(
+    const [state, raw, detail] = (await withTimeout(
       this.client.readOrLease(
         this.layout.value(key),
         this.layout.lease(key),
@@ -41,14 +78,15 @@ export class RedisCacheStore implements CacheStore {
       ),
       this.timeoutMs,
       'read-or-lease',
-    )) as [string, string | null, number | string];
+    )) as [string, string | string[] | null, number | string];
+    const entry = toStoredEntry(raw);
     switch (state) {
       case 'HELD':
         return { state, entry, leaseTtlMs: Number(detail) };
       case 'FAILED':
         return { state, entry, failure: String(detail) };
       case 'BACKOFF':
-        return { state, entry: entry as string };
+        return { state, entry: entry! };
       case 'FRESH':
       case 'GRANTED':
         return { state, entry };
@@ -57,18 +95,18 @@ export class RedisCacheStore implements CacheStore {
     }
   }
 
-  async fill(key: string, token: string, entry: string, ttlMs: number): Promise<boolean> {
+  async fill(key: string, token: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
     const written = await withTimeout(
       this.client.fillIfLeased(
         this.layout.value(key),
         this.layout.lease(key),
         this.layout.failure(key),
         token,
-        entry,
+        this.unsafeSkipLeaseCheck ? '1' : '0',
         ttlMs,
         this.layout.channel,
         key,
-        this.unsafeSkipLeaseCheck ? '1' : '0',
+        ...entryArguments(entry),
       ),
       this.timeoutMs,
       'fill',
@@ -105,20 +143,35 @@ export class RedisCacheStore implements CacheStore {
     return extended === 1;
   }
 
-  async write(key: string, entry: string, ttlMs: number): Promise<void> {
+  async write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
     await withTimeout(
       this.client.writeEntry(
         this.layout.value(key),
         this.layout.lease(key),
         this.layout.failure(key),
-        entry,
         ttlMs,
         this.layout.channel,
         key,
+        ...entryArguments(entry),
       ),
       this.timeoutMs,
       'write',
     );
+  }
+
+  async patch(key: string, set: Record<string, string>, remove: string[]): Promise<PatchOutcome> {
+    const outcome = await withTimeout(
+      this.client.patchEntry(
+        this.layout.value(key),
+        this.layout.lease(key),
+        remove.length,
+        ...remove,
+        ...Object.entries(set).flat(),
+      ),
+      this.timeoutMs,
+      'patch',
+    );
+    return outcome === 1 ? 'patched' : outcome === 2 ? 'evicted' : 'absent';
   }
 
   async evict(keys: string[]): Promise<void> {

@@ -25,7 +25,8 @@ export const cacheScripts = {
     SCRIPT: lua('read-or-lease.lua'),
     NUMBER_OF_KEYS: 3,
     parseCommand: keysThenArgs(3),
-    transformReply: (reply: unknown) => reply as [string, string | null, number | string],
+    transformReply: (reply: unknown) =>
+      reply as [string, string | string[] | null, number | string],
   }),
   fillIfLeased: defineScript({
     SCRIPT: lua('fill-if-leased.lua'),
@@ -49,6 +50,12 @@ export const cacheScripts = {
     SCRIPT: lua('write-entry.lua'),
     NUMBER_OF_KEYS: 3,
     parseCommand: keysThenArgs(3),
+    transformReply: (reply: unknown) => reply as number,
+  }),
+  patchEntry: defineScript({
+    SCRIPT: lua('patch-entry.lua'),
+    NUMBER_OF_KEYS: 2,
+    parseCommand: keysThenArgs(2),
     transformReply: (reply: unknown) => reply as number,
   }),
   joinTag: defineScript({

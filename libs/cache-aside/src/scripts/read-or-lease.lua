@@ -3,7 +3,7 @@
   the load lease if nobody holds it: one atomic step, so exactly one caller per
   key loads while the others wait.
 
-  KEYS[1]  value key   <prefix>:{<key>}
+  KEYS[1]  value key   <prefix>:{<key>}  (a string, or a hash with the header in field _m)
   KEYS[2]  lease key   <prefix>:{<key>}:lease
   KEYS[3]  failure key <prefix>:{<key>}:failure  ('<failedAtMs>|<message>', set by a failed load)
   ARGV[1]  lease token (random, per load)
@@ -17,15 +17,24 @@
   ARGV[6]  '1' when the caller may serve a stale entry: during the back-off after a
            failed load it gets BACKOFF instead of loading.
 
-  Returns { state, entry, detail }
+  Returns { state, entry, detail }  (entry: the string, or the hash as a flat field/value list)
     'FRESH'    entry is fresh: no lease taken
     'GRANTED'  this caller holds the lease; entry is the current (stale) value or nil
     'HELD'     another caller holds the lease; detail is its time to live in ms
     'FAILED'   the load this caller waited for failed; detail is the failure record
     'BACKOFF'  a load failed recently: serve the stale entry, don't load
 ]]
-local entry = redis.call('GET', KEYS[1])
-local freshUntilText = entry and string.match(entry, '^%d+|(%d+)|')
+local entry = false
+local freshUntilText = false
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'string' then
+  entry = redis.call('GET', KEYS[1])
+  freshUntilText = string.match(entry, '^%d+|(%d+)|')
+elseif kind == 'hash' then
+  entry = redis.call('HGETALL', KEYS[1])
+  local header = redis.call('HGET', KEYS[1], '_m')
+  freshUntilText = header and string.match(header, '^%d+|(%d+)|')
+end
 local freshUntil = freshUntilText and tonumber(freshUntilText)
 if ARGV[4] ~= '0' then
   if freshUntilText ~= ARGV[4] then

@@ -1,17 +1,24 @@
 --[[
-  An explicit set (CacheAsideService.set): write the entry and kill any
-  in-flight lease, so a load that started earlier cannot overwrite this newer
-  value with its own. Wakes waiters.
+  An explicit set (CacheAsideService.set, or replacing a corrupt entry): write the
+  entry and kill any in-flight lease, so a load that started earlier cannot
+  overwrite this newer value with its own. Wakes waiters.
 
   KEYS[1]  value key   <prefix>:{<key>}
   KEYS[2]  lease key   <prefix>:{<key>}:lease
   KEYS[3]  failure key <prefix>:{<key>}:failure
-  ARGV[1]  entry (header and payload)
-  ARGV[2]  entry time to live, milliseconds
-  ARGV[3]  fill notification channel
-  ARGV[4]  logical key (the notification message)
+  ARGV[1]  entry time to live, milliseconds
+  ARGV[2]  fill notification channel
+  ARGV[3]  logical key (the notification message)
+  ARGV[4]  storage: 'string' or 'hash'
+  ARGV[5…] the entry: one string, or hash field/value pairs
 ]]
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[4] == 'hash' then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+else
+  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[1])
+end
 redis.call('DEL', KEYS[2], KEYS[3])
-redis.call('PUBLISH', ARGV[3], ARGV[4])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1

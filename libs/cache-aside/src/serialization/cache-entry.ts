@@ -7,6 +7,9 @@ import { decodeValue, encodeValue } from './value-codec';
  */
 export const ENTRY_FORMAT_VERSION = '1';
 
+/** How an entry is kept in Redis: one string, or a hash with a field per top-level property. */
+export type CacheStorage = 'string' | 'hash';
+
 export interface CacheEntry<T = unknown> {
   value: T;
   /** Epoch ms after which the entry is stale (it may live on for the grace period). */
@@ -15,15 +18,92 @@ export interface CacheEntry<T = unknown> {
   loadMs: number;
 }
 
+/** An entry as Redis holds it: a string, or a hash's fields. */
+export type StoredEntry = string | Record<string, string>;
+
+/** Hash fields: the header, a whole non-object value, and one field per property. */
+export const HEADER_FIELD = '_m';
+export const WHOLE_VALUE_FIELD = '_v';
+export const PROPERTY_FIELD_PREFIX = '.';
+
 /**
- * `<version>|<freshUntilMs>|<loadMs>|<payload>`: a header the Lua scripts can read
- * with one anchored pattern, then the value codec's text.
+ * The header `<version>|<freshUntilMs>|<loadMs>|`: the Lua scripts read fresh-until
+ * with one anchored pattern. A string entry continues with the value codec's text.
  */
-export function encodeEntry(value: unknown, freshUntilMs: number, loadMs: number): string {
-  return `${ENTRY_FORMAT_VERSION}|${Math.round(freshUntilMs)}|${Math.round(loadMs)}|${encodeValue(value)}`;
+function header(freshUntilMs: number, loadMs: number): string {
+  return `${ENTRY_FORMAT_VERSION}|${Math.round(freshUntilMs)}|${Math.ceil(loadMs)}|`;
 }
 
-export function decodeEntry<T>(text: string): CacheEntry<T> {
+export function encodeEntry(value: unknown, freshUntilMs: number, loadMs: number): string {
+  return header(freshUntilMs, loadMs) + encodeValue(value);
+}
+
+/**
+ * A hash entry: each own enumerable property in its own field, encoded with the same
+ * fidelity as whole values (undefined properties are left out, as JSON does). Values
+ * that aren't plain records (null, arrays, Maps...) go whole into one field.
+ */
+export function encodeHashEntry(
+  value: unknown,
+  freshUntilMs: number,
+  loadMs: number,
+): Record<string, string> {
+  const fields: Record<string, string> = { [HEADER_FIELD]: header(freshUntilMs, loadMs) };
+  if (!isRecord(value)) {
+    fields[WHOLE_VALUE_FIELD] = encodeValue(value);
+    return fields;
+  }
+  for (const [name, property] of Object.entries(value)) {
+    if (property !== undefined) fields[PROPERTY_FIELD_PREFIX + name] = encodeValue(property);
+  }
+  return fields;
+}
+
+/** Field values of a patch: `undefined` means "remove the field". */
+export function encodePatch(changes: Record<string, unknown>): {
+  set: Record<string, string>;
+  remove: string[];
+} {
+  const set: Record<string, string> = {};
+  const remove: string[] = [];
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) remove.push(PROPERTY_FIELD_PREFIX + name);
+    else set[PROPERTY_FIELD_PREFIX + name] = encodeValue(value);
+  }
+  return { set, remove };
+}
+
+export function decodeEntry<T>(stored: StoredEntry): CacheEntry<T> {
+  if (typeof stored === 'string') {
+    const { freshUntilMs, loadMs, end } = decodeHeader(stored);
+    return { value: decodeValue(stored.slice(end)) as T, freshUntilMs, loadMs };
+  }
+  const headerText = stored[HEADER_FIELD];
+  if (headerText === undefined) throw new CacheCorruptEntryError('hash entry has no header');
+  const { freshUntilMs, loadMs } = decodeHeader(headerText);
+  if (stored[WHOLE_VALUE_FIELD] !== undefined) {
+    return { value: decodeValue(stored[WHOLE_VALUE_FIELD]) as T, freshUntilMs, loadMs };
+  }
+  return { value: decodeProperties(stored) as T, freshUntilMs, loadMs };
+}
+
+/** Named properties of a hash entry (those present), for partial reads. */
+export function decodeProperties(fields: Record<string, string>): Record<string, unknown> {
+  const value: Record<string, unknown> = {};
+  for (const [field, text] of Object.entries(fields)) {
+    if (!field.startsWith(PROPERTY_FIELD_PREFIX)) continue;
+    // defineProperty: a property named __proto__ stays an own property, never a prototype
+    Object.defineProperty(value, field.slice(PROPERTY_FIELD_PREFIX.length), {
+      value: decodeValue(text),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return value;
+}
+
+export function decodeHeader(text: string): { freshUntilMs: number; loadMs: number; end: number } {
   const versionEnd = text.indexOf('|');
   const freshEnd = text.indexOf('|', versionEnd + 1);
   const loadEnd = text.indexOf('|', freshEnd + 1);
@@ -41,5 +121,22 @@ export function decodeEntry<T>(text: string): CacheEntry<T> {
   if (!Number.isSafeInteger(freshUntilMs) || !Number.isSafeInteger(loadMs) || loadMs < 0) {
     throw new CacheCorruptEntryError('entry header has invalid numbers');
   }
-  return { value: decodeValue(text.slice(loadEnd + 1)) as T, freshUntilMs, loadMs };
+  return { freshUntilMs, loadMs, end: loadEnd + 1 };
+}
+
+/** Bytes Redis would receive for an entry (the size limit applies to this). */
+export function storedSize(stored: StoredEntry): number {
+  if (typeof stored === 'string') return Buffer.byteLength(stored);
+  let size = 0;
+  for (const [field, text] of Object.entries(stored)) {
+    size += Buffer.byteLength(field) + Buffer.byteLength(text);
+  }
+  return size;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (value instanceof Date || value instanceof Map || value instanceof Set) return false;
+  if (value instanceof RegExp || ArrayBuffer.isView(value)) return false;
+  return true;
 }

@@ -1,0 +1,75 @@
+import { SetMetadata } from '@nestjs/common';
+import { defer, from, isObservable, lastValueFrom } from 'rxjs';
+import { CACHE_PATCH_METADATA } from '../cache-aside.constants';
+import { CacheKeyTemplateError } from '../errors/cache-key-template.error';
+import { compileKeyTemplate, type KeyTemplate } from '../keys';
+import {
+  boundService,
+  declaredParameterCount,
+  methodSite,
+  returnsObservable,
+  wrapMethod,
+  type AnyMethod,
+} from './method-wrapping';
+
+export interface CachePatchOptions<R = any> {
+  /** The cached entity's key, a template over the method's arguments. */
+  key: KeyTemplate;
+  /**
+   * The fields to set: property names taken from the method's result, or a function
+   * of the result and the arguments returning `{ field: value }` (`undefined` removes).
+   */
+  fields: (keyof R & string)[] | ((result: R, ...args: any[]) => Record<string, unknown>);
+  /** What the method returns, when its declared type doesn't say. @default 'promise' */
+  returns?: 'promise' | 'observable';
+}
+
+/**
+ * After the method completed successfully, sets the named fields of the cached hash
+ * entry (`@Cacheable({ storage: 'hash' })`) in place instead of evicting it: TTL kept,
+ * nothing created if the entry isn't cached, in-flight loads of the key cancelled.
+ * The caller's promise resolves once Redis has applied it.
+ */
+export function CachePatch<R = any>(options: CachePatchOptions<R>): MethodDecorator {
+  return (target, propertyKey, descriptor) => {
+    const site = methodSite(target, propertyKey);
+    const keyOf = compileKeyTemplate(
+      options.key,
+      site,
+      declaredParameterCount(target, propertyKey),
+    );
+    const observable = returnsObservable(target, propertyKey, options.returns);
+    const { fields } = options;
+    if (Array.isArray(fields) && fields.length === 0) {
+      throw new CacheKeyTemplateError(
+        `${site.className}.${site.methodName}: @CachePatch needs at least one field`,
+      );
+    }
+    const changesOf = (result: R, args: unknown[]): Record<string, unknown> =>
+      Array.isArray(fields)
+        ? Object.fromEntries(
+            fields.map((name) => [name, (result as Record<string, unknown>)[name]]),
+          )
+        : fields(result, ...args);
+
+    wrapMethod(
+      descriptor,
+      (original: AnyMethod) =>
+        function cachePatch(this: unknown, ...args: unknown[]) {
+          const service = boundService(this, site);
+          if (!service?.enabled) return original.apply(this, args);
+          const key = keyOf(args);
+          const result = original.apply(this, args);
+          const patchAfter = async () => {
+            const value = (await (isObservable(result) ? lastValueFrom(result) : result)) as R;
+            await service.patch(key, changesOf(value, args));
+            return value;
+          };
+          return observable || isObservable(result)
+            ? defer(() => from(patchAfter()))
+            : patchAfter();
+        },
+    );
+    SetMetadata(CACHE_PATCH_METADATA, options)(target, propertyKey, descriptor);
+  };
+}
