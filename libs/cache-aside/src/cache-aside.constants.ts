@@ -19,6 +19,10 @@ export const DEFAULT_OPTIONS = {
   earlyRefresh: 1 as boolean | number,
   ttlJitterPercent: 0,
   maxValueBytes: 1024 * 1024,
+  breakerFailureThreshold: 5,
+  breakerOpenMs: 1000,
+  maxConcurrentLoadsWithoutRedis: 32,
+  maxPendingEvictions: 10_000,
   enabled: true,
 };
 export const CACHE_ASIDE_STORE = Symbol('CACHE_ASIDE_STORE');

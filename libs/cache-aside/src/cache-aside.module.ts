@@ -1,4 +1,4 @@
-import { Module, type Provider } from '@nestjs/common';
+import { Logger, Module, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import {
   CACHE_ASIDE_OPTIONS,
@@ -15,7 +15,12 @@ import type { CacheAsideModuleOptions } from './interfaces';
 import { CacheKeyLayout } from './redis/cache-key-layout';
 import { CacheRedisLifecycle } from './redis/cache-redis.lifecycle';
 import { RedisCacheStore } from './redis/redis-cache-store';
-import { createCacheRedisClient, type CacheRedisClient } from './redis/redis-connection';
+import { CircuitBreaker } from './redis/circuit-breaker';
+import {
+  createCacheRedisClient,
+  describeRedis,
+  type CacheRedisClient,
+} from './redis/redis-connection';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './resolve-module-options';
 
 const providers: Provider[] = [
@@ -32,7 +37,17 @@ const providers: Provider[] = [
   {
     provide: CACHE_ASIDE_STORE,
     useFactory: (options: ResolvedModuleOptions, client: CacheRedisClient) =>
-      new RedisCacheStore(client, new CacheKeyLayout(options.keyPrefix), options.commandTimeoutMs),
+      new RedisCacheStore(
+        client,
+        new CacheKeyLayout(options.keyPrefix),
+        options.commandTimeoutMs,
+        new CircuitBreaker(
+          options.breakerFailureThreshold,
+          options.breakerOpenMs,
+          new Logger('CacheAside'),
+          describeRedis(options.redis),
+        ),
+      ),
     inject: [CACHE_ASIDE_OPTIONS, CACHE_ASIDE_REDIS_CLIENT],
   },
   CacheRedisLifecycle,

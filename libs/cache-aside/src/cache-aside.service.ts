@@ -15,6 +15,8 @@ import type {
 } from './interfaces';
 import { normalizeCacheKey } from './keys';
 import { type ResolvedModuleOptions } from './resolve-module-options';
+import { PendingEvictions } from './read-path/pending-evictions';
+import { Semaphore } from './read-path/semaphore';
 import { SingleFlight } from './read-path/single-flight';
 import {
   decodeEntry,
@@ -71,6 +73,9 @@ export class CacheAsideService {
   private counters: CacheStats = emptyStats();
   private readonly policies = new WeakMap<object, ReadPolicy>();
   private defaultPolicy?: ReadPolicy;
+  private readonly pending: PendingEvictions;
+  private flushing?: Promise<boolean>;
+  private readonly loadsWithoutRedis: Semaphore;
 
   constructor(
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -78,6 +83,9 @@ export class CacheAsideService {
   ) {
     this.events.setMaxListeners(0);
     store.onSettled((key) => this.wakeWaiters(key));
+    store.onAvailable(() => void this.cacheIsTrustworthy());
+    this.pending = new PendingEvictions(options.maxPendingEvictions);
+    this.loadsWithoutRedis = new Semaphore(options.maxConcurrentLoadsWithoutRedis);
   }
 
   get enabled(): boolean {
@@ -107,7 +115,7 @@ export class CacheAsideService {
 
   /** The fresh cached value, or undefined (missing, stale, corrupt, or Redis unavailable). */
   async get<T>(key: string): Promise<T | undefined> {
-    if (!this.options.enabled) return undefined;
+    if (!this.options.enabled || !(await this.cacheIsTrustworthy())) return undefined;
     const logicalKey = normalizeCacheKey(key);
     const entry = await this.readEntry<T>(logicalKey, 'string');
     return entry && entry !== 'unavailable' && Date.now() < entry.freshUntilMs
@@ -137,6 +145,7 @@ export class CacheAsideService {
       return true;
     } catch (error) {
       this.redisFailed('set', error);
+      this.pending.addKeys([logicalKey]); // the older value may still be there
       return false;
     }
   }
@@ -153,6 +162,7 @@ export class CacheAsideService {
       return true;
     } catch (error) {
       this.redisFailed('del', error);
+      this.pending.addKeys(logicalKeys);
       return false;
     }
   }
@@ -182,6 +192,7 @@ export class CacheAsideService {
       return await this.store.patch(logicalKey, encoded.set, encoded.remove);
     } catch (error) {
       this.redisFailed('patch', error);
+      this.pending.addKeys([logicalKey]); // the entry may still hold the old fields
       return 'unavailable';
     }
   }
@@ -194,7 +205,7 @@ export class CacheAsideService {
     key: string,
     properties: (keyof T & string)[],
   ): Promise<Partial<T> | undefined> {
-    if (!this.options.enabled) return undefined;
+    if (!this.options.enabled || !(await this.cacheIsTrustworthy())) return undefined;
     const logicalKey = normalizeCacheKey(key);
     try {
       const found = await this.store.readFields(
@@ -222,19 +233,55 @@ export class CacheAsideService {
    */
   async invalidateTags(...tags: string[]): Promise<boolean> {
     if (!this.options.enabled || tags.length === 0) return true;
+    const logicalTags = [...new Set(tags.map(normalizeCacheKey))];
     try {
-      await this.store.tagSequence('bump');
-      for (const tag of new Set(tags.map(normalizeCacheKey))) {
-        const members = await this.store.tagMembers(tag);
-        for (let i = 0; i < members.length; i += INVALIDATION_BATCH) {
-          const batch = members.slice(i, i + INVALIDATION_BATCH);
-          await this.store.evict(batch);
-          await this.store.leaveTag(tag, batch);
-        }
-      }
+      await this.evictTags(logicalTags);
       return true;
     } catch (error) {
       this.redisFailed('invalidate-tags', error);
+      this.pending.addTags(logicalTags);
+      return false;
+    }
+  }
+
+  private async evictTags(tags: string[]): Promise<void> {
+    await this.store.tagSequence('bump');
+    for (const tag of tags) {
+      const members = await this.store.tagMembers(tag);
+      for (let i = 0; i < members.length; i += INVALIDATION_BATCH) {
+        const batch = members.slice(i, i + INVALIDATION_BATCH);
+        await this.store.evict(batch);
+        await this.store.leaveTag(tag, batch);
+      }
+    }
+  }
+
+  /**
+   * Cached reads are trusted only once every eviction that failed during an outage
+   * has been applied: otherwise the first read after recovery could return a value
+   * whose eviction was lost.
+   */
+  private async cacheIsTrustworthy(): Promise<boolean> {
+    if (this.pending.isEmpty) return true;
+    this.flushing ??= this.applyPendingEvictions().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async applyPendingEvictions(): Promise<boolean> {
+    const { keys, tags } = this.pending.take();
+    try {
+      for (let i = 0; i < keys.length; i += INVALIDATION_BATCH) {
+        await this.store.evict(keys.slice(i, i + INVALIDATION_BATCH));
+      }
+      if (tags.length > 0) await this.evictTags(tags);
+      this.logger.log(
+        `Applied ${keys.length + tags.length} eviction(s) that failed while Redis was unreachable`,
+      );
+      return this.pending.isEmpty;
+    } catch (error) {
+      this.pending.addKeys(keys);
+      this.pending.addTags(tags);
+      this.redisFailed('pending-evictions', error);
       return false;
     }
   }
@@ -266,6 +313,7 @@ export class CacheAsideService {
     loader: Loader<T>,
     policy: ReadPolicy,
   ): Promise<CacheResult<T>> {
+    if (!(await this.cacheIsTrustworthy())) return this.bypass(key, loader);
     const entry = await this.readEntry<T>(key, policy.storage);
     if (entry === 'unavailable') return this.bypass(key, loader);
     const now = Date.now();
@@ -500,9 +548,13 @@ export class CacheAsideService {
     }
   }
 
-  /** Redis is unavailable: the loader answers (single-flight still holds per process). */
+  /**
+   * Redis is unavailable: the loader answers. Single-flight still holds per key, and
+   * the number of loads at once is capped, so the database sees a bounded load.
+   */
   private async bypass<T>(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
-    return { value: await this.runLoader(key, loader), status: 'BYPASS' };
+    const value = await this.loadsWithoutRedis.run(() => this.runLoader(key, loader));
+    return { value, status: 'BYPASS' };
   }
 
   private serveStale<T>(key: string, stale: CacheEntry<T>): CacheResult<T> {

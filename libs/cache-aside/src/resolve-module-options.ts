@@ -27,6 +27,10 @@ export function resolveModuleOptions(options: CacheAsideModuleOptions): Resolved
   requireNumber('failureBackoffMs', resolved.failureBackoffMs, 1);
   requireNumber('ttlJitterPercent', resolved.ttlJitterPercent, 0, 100);
   requireNumber('maxValueBytes', resolved.maxValueBytes, 1);
+  requireNumber('breakerFailureThreshold', resolved.breakerFailureThreshold, 1);
+  requireNumber('breakerOpenMs', resolved.breakerOpenMs, 1);
+  requireNumber('maxConcurrentLoadsWithoutRedis', resolved.maxConcurrentLoadsWithoutRedis, 1);
+  requireNumber('maxPendingEvictions', resolved.maxPendingEvictions, 0);
   if (typeof resolved.earlyRefresh === 'number')
     requireNumber('earlyRefresh', resolved.earlyRefresh, 0);
   return resolved;

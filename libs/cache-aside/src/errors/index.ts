@@ -6,3 +6,4 @@ export * from './cache-load-failed.error';
 export * from './cache-options.error';
 export * from './cache-redis-timeout.error';
 export * from './cache-serialization.error';
+export * from './cache-redis-unavailable.error';

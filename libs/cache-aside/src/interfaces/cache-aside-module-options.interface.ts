@@ -32,6 +32,32 @@ export interface CacheAsideModuleOptions {
    */
   commandTimeoutMs?: number;
   /**
+   * Failed Redis calls in a row after which the circuit opens: calls then skip Redis
+   * and go straight to the loader, without paying the timeout each time.
+   * @default 5
+   */
+  breakerFailureThreshold?: number;
+  /**
+   * How long the circuit stays open before one probe call is let through, in milliseconds.
+   * @default 1000
+   */
+  breakerOpenMs?: number;
+  /**
+   * Loader runs allowed at once in this process while Redis is unavailable (calls for
+   * one key share one run anyway); the rest queue, so the database doesn't take an
+   * unbounded storm when the cache is gone.
+   * @default 32
+   */
+  maxConcurrentLoadsWithoutRedis?: number;
+  /**
+   * Evictions that failed while Redis was unreachable are kept (up to this many keys
+   * and tags) and applied when Redis answers again, before cached reads are trusted.
+   * Past this many, the oldest are dropped with an error log and those entries can be
+   * stale until their TTL.
+   * @default 10000
+   */
+  maxPendingEvictions?: number;
+  /**
    * Time to live of a load lease, in milliseconds. The holder extends it while its
    * loader runs; if the holder crashes, the others take over after at most this long.
    * @default 5000

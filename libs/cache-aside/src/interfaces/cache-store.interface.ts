@@ -53,4 +53,6 @@ export interface CacheStore {
   tagSequence(mode: 'read' | 'bump'): Promise<number>;
   /** Calls `listener(key)` whenever an entry is filled, released or rejected, in any process. */
   onSettled(listener: (key: string) => void): void;
+  /** Calls `listener` whenever Redis becomes usable again (after an outage). */
+  onAvailable(listener: () => void): void;
 }

@@ -35,7 +35,9 @@ export class CacheRedisLifecycle implements OnModuleInit, OnApplicationShutdown 
   onModuleInit(): void {
     if (!this.options.enabled) return;
     const where = describeRedis(this.options.redis);
-    logConnectionTransitions(this.client, where, this.logger, () => undefined);
+    logConnectionTransitions(this.client, where, this.logger, (up) => {
+      if (up) this.store.connectionReady();
+    });
     this.client.connect().catch(() => undefined); // reported by the 'error' listener
 
     // Waiters are woken through pub/sub on a connection of its own (a subscribed

@@ -1,6 +1,9 @@
+import { ErrorReply } from 'redis';
 import type { CacheStore, LeaseReply, PatchOutcome, ReadOrLeaseRequest } from '../interfaces';
 import { HEADER_FIELD, type CacheStorage, type StoredEntry } from '../serialization/cache-entry';
 import type { CacheKeyLayout } from './cache-key-layout';
+import { CacheRedisUnavailableError } from '../errors/cache-redis-unavailable.error';
+import type { CircuitBreaker } from './circuit-breaker';
 import { withTimeout } from './command-timeout';
 import type { CacheRedisClient } from './redis-connection';
 
@@ -32,29 +35,40 @@ export class RedisCacheStore implements CacheStore {
     private readonly client: CacheRedisClient,
     private readonly layout: CacheKeyLayout,
     private readonly timeoutMs: number,
+    private readonly breaker: CircuitBreaker,
   ) {
     this.channel = layout.channel;
   }
 
+  /**
+   * Every Redis call: refused at once while the circuit is open, bounded by our own
+   * timeout, and counted by the breaker. Reply errors (WRONGTYPE...) are Redis
+   * answering, so they don't count as failures.
+   */
+  private async call<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    if (!this.breaker.allow()) throw new CacheRedisUnavailableError(operation);
+    try {
+      const result = await withTimeout(command(), this.timeoutMs, operation);
+      this.breaker.succeeded();
+      return result;
+    } catch (error) {
+      if (error instanceof ErrorReply) this.breaker.succeeded();
+      else this.breaker.failed();
+      throw error;
+    }
+  }
+
   async read(key: string, storage: CacheStorage): Promise<StoredEntry | null> {
     if (storage === 'string') {
-      return withTimeout(this.client.get(this.layout.value(key)), this.timeoutMs, 'GET');
+      return this.call('GET', () => this.client.get(this.layout.value(key)));
     }
-    const fields = await withTimeout(
-      this.client.hGetAll(this.layout.value(key)),
-      this.timeoutMs,
-      'HGETALL',
-    );
+    const fields = await this.call('HGETALL', () => this.client.hGetAll(this.layout.value(key)));
     return Object.keys(fields).length > 0 ? fields : null;
   }
 
   async readFields(key: string, fields: string[]): Promise<Record<string, string> | null> {
     const names = [HEADER_FIELD, ...fields];
-    const values = await withTimeout(
-      this.client.hmGet(this.layout.value(key), names),
-      this.timeoutMs,
-      'HMGET',
-    );
+    const values = await this.call('HMGET', () => this.client.hmGet(this.layout.value(key), names));
     if (values[0] === null) return null;
     const found: Record<string, string> = {};
     names.forEach((name, i) => {
@@ -64,7 +78,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async readOrLease(key: string, request: ReadOrLeaseRequest): Promise<LeaseReply> {
-    const [state, raw, detail] = (await withTimeout(
+    const [state, raw, detail] = (await this.call('read-or-lease', () =>
       this.client.readOrLease(
         this.layout.value(key),
         this.layout.lease(key),
@@ -76,8 +90,6 @@ export class RedisCacheStore implements CacheStore {
         request.waitingSinceMs ?? 0,
         request.mayServeStale ? '1' : '0',
       ),
-      this.timeoutMs,
-      'read-or-lease',
     )) as [string, string | string[] | null, number | string];
     const entry = toStoredEntry(raw);
     switch (state) {
@@ -96,7 +108,7 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async fill(key: string, token: string, entry: StoredEntry, ttlMs: number): Promise<boolean> {
-    const written = await withTimeout(
+    const written = await this.call('fill', () =>
       this.client.fillIfLeased(
         this.layout.value(key),
         this.layout.lease(key),
@@ -108,8 +120,6 @@ export class RedisCacheStore implements CacheStore {
         key,
         ...entryArguments(entry),
       ),
-      this.timeoutMs,
-      'fill',
     );
     return written === 1;
   }
@@ -119,7 +129,7 @@ export class RedisCacheStore implements CacheStore {
     token: string,
     failure?: { record: string; ttlMs: number },
   ): Promise<void> {
-    await withTimeout(
+    await this.call('release-lease', () =>
       this.client.releaseLease(
         this.layout.lease(key),
         this.layout.failure(key),
@@ -129,22 +139,18 @@ export class RedisCacheStore implements CacheStore {
         failure?.ttlMs ?? 0,
         failure?.record ?? '',
       ),
-      this.timeoutMs,
-      'release-lease',
     );
   }
 
   async extendLease(key: string, token: string, leaseTtlMs: number): Promise<boolean> {
-    const extended = await withTimeout(
+    const extended = await this.call('extend-lease', () =>
       this.client.extendLease(this.layout.lease(key), token, leaseTtlMs),
-      this.timeoutMs,
-      'extend-lease',
     );
     return extended === 1;
   }
 
   async write(key: string, entry: StoredEntry, ttlMs: number): Promise<void> {
-    await withTimeout(
+    await this.call('write', () =>
       this.client.writeEntry(
         this.layout.value(key),
         this.layout.lease(key),
@@ -154,13 +160,11 @@ export class RedisCacheStore implements CacheStore {
         key,
         ...entryArguments(entry),
       ),
-      this.timeoutMs,
-      'write',
     );
   }
 
   async patch(key: string, set: Record<string, string>, remove: string[]): Promise<PatchOutcome> {
-    const outcome = await withTimeout(
+    const outcome = await this.call('patch', () =>
       this.client.patchEntry(
         this.layout.value(key),
         this.layout.lease(key),
@@ -168,15 +172,13 @@ export class RedisCacheStore implements CacheStore {
         ...remove,
         ...Object.entries(set).flat(),
       ),
-      this.timeoutMs,
-      'patch',
     );
     return outcome === 1 ? 'patched' : outcome === 2 ? 'evicted' : 'absent';
   }
 
   async evict(keys: string[]): Promise<void> {
     // One DEL per logical key: its three keys share a hash slot, different keys may not.
-    await withTimeout(
+    await this.call('DEL', () =>
       Promise.all(
         keys.map((key) =>
           this.client.del([
@@ -186,47 +188,52 @@ export class RedisCacheStore implements CacheStore {
           ]),
         ),
       ),
-      this.timeoutMs,
-      'DEL',
     );
   }
 
   ttlMs(key: string): Promise<number> {
-    return withTimeout(this.client.pTTL(this.layout.value(key)), this.timeoutMs, 'PTTL');
+    return this.call('PTTL', () => this.client.pTTL(this.layout.value(key)));
   }
 
   async joinTags(tags: string[], key: string, expiresAtMs: number): Promise<void> {
     const pruneBefore = Date.now() - TAG_PRUNE_MARGIN_MS;
-    await withTimeout(
+    await this.call('join-tag', () =>
       Promise.all(
         tags.map((tag) => this.client.joinTag(this.layout.tag(tag), key, expiresAtMs, pruneBefore)),
       ),
-      this.timeoutMs,
-      'join-tag',
     );
   }
 
   tagMembers(tag: string): Promise<string[]> {
-    return withTimeout(this.client.zRange(this.layout.tag(tag), 0, -1), this.timeoutMs, 'ZRANGE');
+    return this.call('ZRANGE', () => this.client.zRange(this.layout.tag(tag), 0, -1));
   }
 
   async leaveTag(tag: string, keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await withTimeout(this.client.zRem(this.layout.tag(tag), keys), this.timeoutMs, 'ZREM');
+    await this.call('ZREM', () => this.client.zRem(this.layout.tag(tag), keys));
   }
 
   async tagSequence(mode: 'read' | 'bump'): Promise<number> {
     const key = this.layout.tagSequence;
     if (mode === 'read') {
-      return Number((await withTimeout(this.client.get(key), this.timeoutMs, 'GET')) ?? 0);
+      return Number((await this.call('GET', () => this.client.get(key))) ?? 0);
     }
     // Like every key we write, the sequence expires (a day after the last invalidation).
-    const [value] = await withTimeout(
+    const [value] = await this.call('INCR', () =>
       this.client.multi().incr(key).pExpire(key, TAG_SEQUENCE_TTL_MS).exec(),
-      this.timeoutMs,
-      'INCR',
     );
     return Number(value);
+  }
+
+  onAvailable(listener: () => void): void {
+    this.breaker.onChange((state) => {
+      if (state === 'closed') listener();
+    });
+  }
+
+  /** The connection is (re)established: no need to wait for a probe to close the circuit. */
+  connectionReady(): void {
+    this.breaker.succeeded();
   }
 
   onSettled(listener: (key: string) => void): void {
