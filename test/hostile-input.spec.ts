@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { compileKeyTemplate } from '../libs/cache-aside/src/keys';
 import { startCacheApp, type CacheApp } from './support/cache-app';
 import { OwnRedis } from './support/own-redis';
 import { connectTestRedis, deletePrefix, uniquePrefix, type TestRedis } from './support/redis';
@@ -73,7 +74,7 @@ describe('bad data and hostile input (real Redis)', () => {
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
     const own = JSON.parse('{"__proto__":{"polluted":2}}');
     const roundTrip = await node.cache.getOrLoad('proto:2', async () => own);
-    const cached = await node.cache.getOrLoad('proto:2', async () => null);
+    const cached = await node.cache.getOrLoad<unknown>('proto:2', async () => null);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(cached)).toBe(Object.prototype);
     expect(Object.keys(cached as object)).toEqual(Object.keys(roundTrip));
@@ -95,7 +96,6 @@ describe('bad data and hostile input (real Redis)', () => {
       '\u0000\r\n*?[x]',
       'é'.repeat(400),
     ];
-    const { compileKeyTemplate } = await import('../libs/cache-aside/src/keys');
     const keyOf = compileKeyTemplate('user:{0}', { className: 'Test', methodName: 'find' }, 1);
     const keys = inputs.map((input) => keyOf([input]));
     expect(new Set(keys).size).toBe(inputs.length);
@@ -147,8 +147,8 @@ describe('credentials', () => {
   it('never logs the password, even when it is wrong', async () => {
     const logged: string[] = [];
     for (const level of ['log', 'warn', 'error', 'debug'] as const) {
-      jest.spyOn(Logger.prototype, level).mockImplementation((message: unknown) => {
-        logged.push(String(message));
+      jest.spyOn(Logger.prototype, level).mockImplementation((...args: unknown[]) => {
+        logged.push(String(args[0]));
       });
     }
     const app = await startCacheApp(
