@@ -65,7 +65,7 @@ describe('stampede protection across processes (real Redis, real child processes
     const loads = await loadsOf(base.prefix);
     const latencies = reports.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
     console.info(
-      `hot key: ${loads} loads, ${latencies.length} calls, p50 ${latencies[latencies.length >> 1].toFixed(2)} ms, ` +
+      `hot key: ${loads} loads, ${latencies.length} sampled calls, p50 ${latencies[latencies.length >> 1].toFixed(2)} ms, ` +
         `p99 ${latencies[Math.floor(latencies.length * 0.99)].toFixed(2)} ms, statuses after warm-up ` +
         JSON.stringify(reports.map((r) => r.statusesAfterWarmUp)),
     );

@@ -33,7 +33,8 @@ export function startWorker(scenario: WorkerScenario): RunningWorker {
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const report = new Promise<WorkerReport>((resolve, reject) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the report may still be in the pipe when the process exits
+    child.on('close', (code, signal) => {
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
       if (line) resolve(JSON.parse(line) as WorkerReport);
       else reject(new Error(`worker exited (${code ?? signal}) without a report: ${stderr}`));
