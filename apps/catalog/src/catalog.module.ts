@@ -1,5 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import type { CatalogConfig } from './config/catalog-config';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { CacheAsideModule, CacheStatusInterceptor } from '@app/cache-aside';
+import { buildCacheAsideOptions } from './cache/cache-aside-options.factory';
+import { CATALOG_CONFIG, type CatalogConfig } from './config/catalog-config';
 import { CatalogConfigModule } from './config/catalog-config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -8,7 +11,7 @@ import { ProductsModule } from './products/products.module';
 import { DemoSeedModule } from './seed/demo-seed.module';
 
 // Built from a config object rather than reading the environment itself, so tests start
-// the real module graph on a database of their own.
+// the real module graph on a database (and a Redis key prefix) of their own.
 @Module({})
 export class CatalogModule {
   static forRoot(config: CatalogConfig): DynamicModule {
@@ -16,12 +19,21 @@ export class CatalogModule {
       module: CatalogModule,
       imports: [
         CatalogConfigModule.forRoot(config),
+        // Global: products cache through it, metrics and health read its state.
+        CacheAsideModule.forRootAsync({
+          isGlobal: true,
+          inject: [CATALOG_CONFIG],
+          useFactory: (catalog: CatalogConfig) => buildCacheAsideOptions(catalog.cache),
+        }),
         DatabaseModule,
         DemoSeedModule,
         ProductsModule,
         HealthModule,
         MetricsModule,
       ],
+      // Registered here rather than in createCatalogApp so any app built on this module
+      // graph says how each cached response was served (X-Cache).
+      providers: [{ provide: APP_INTERCEPTOR, useClass: CacheStatusInterceptor }],
     };
   }
 }

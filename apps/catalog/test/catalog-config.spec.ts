@@ -10,8 +10,15 @@ describe('loadCatalogConfig', () => {
         type: 'sqlite',
         path: join(__dirname, '..', '..', '..', 'data', 'catalog.sqlite'),
       },
-      redisUrl: 'redis://127.0.0.1:6379',
-      cacheTtlSeconds: 60,
+      cache: {
+        enabled: true,
+        redisUrl: 'redis://127.0.0.1:6379',
+        keyPrefix: 'catalog',
+        ttlSeconds: 60,
+        notFoundTtlSeconds: 10,
+        pageTtlSeconds: 10,
+        graceSeconds: 0,
+      },
       demoSeed: { products: 2_000, reviews: 20_000 },
     });
   });
@@ -21,15 +28,33 @@ describe('loadCatalogConfig', () => {
       PORT: '8080',
       DATABASE_URL: 'postgres://u@db:5432/catalog',
       REDIS_URL: 'redis://cache:6379',
+      CACHE_ENABLED: 'false',
+      CACHE_KEY_PREFIX: 'shop.catalog-v2',
       CACHE_TTL_SECONDS: '30',
+      CACHE_NOT_FOUND_TTL_SECONDS: '5',
+      CACHE_PAGE_TTL_SECONDS: '3',
+      CACHE_GRACE_SECONDS: '120',
     });
     expect(config).toEqual({
       port: 8080,
       database: { type: 'postgres', url: 'postgres://u@db:5432/catalog', schema: undefined },
-      redisUrl: 'redis://cache:6379',
-      cacheTtlSeconds: 30,
+      cache: {
+        enabled: false,
+        redisUrl: 'redis://cache:6379',
+        keyPrefix: 'shop.catalog-v2',
+        ttlSeconds: 30,
+        notFoundTtlSeconds: 5,
+        pageTtlSeconds: 3,
+        graceSeconds: 120,
+      },
       demoSeed: null,
     });
+  });
+
+  it('accepts 1 and 0 for CACHE_ENABLED, and a grace of 0', () => {
+    expect(loadCatalogConfig({ CACHE_ENABLED: '0' }).cache.enabled).toBe(false);
+    expect(loadCatalogConfig({ CACHE_ENABLED: '1' }).cache.enabled).toBe(true);
+    expect(loadCatalogConfig({ CACHE_GRACE_SECONDS: '0' }).cache.graceSeconds).toBe(0);
   });
 
   it('lets DB_PATH and DEMO_SEED override the defaults', () => {
@@ -43,6 +68,12 @@ describe('loadCatalogConfig', () => {
     ['PORT', '70000'],
     ['CACHE_TTL_SECONDS', '0'],
     ['CACHE_TTL_SECONDS', '1.5'],
+    ['CACHE_NOT_FOUND_TTL_SECONDS', '0'],
+    ['CACHE_PAGE_TTL_SECONDS', '-1'],
+    ['CACHE_GRACE_SECONDS', 'soon'],
+    ['CACHE_ENABLED', 'yes'],
+    ['CACHE_KEY_PREFIX', 'has{braces}'],
+    ['CACHE_KEY_PREFIX', 'has spaces'],
     ['DATABASE_URL', 'mysql://x'],
     ['DEMO_SEED', 'maybe'],
   ])('rejects %s=%s naming the variable', (name, value) => {

@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { CatalogConfig, DatabaseConfig, DemoSeedConfig } from './catalog-config';
+import type { CacheConfig, CatalogConfig, DatabaseConfig, DemoSeedConfig } from './catalog-config';
 
 export const DEFAULT_DEMO_SEED: DemoSeedConfig = { products: 2_000, reviews: 20_000 };
+
+// The cache library's own rule (braces would break the Redis Cluster hash tag); checked here
+// too so a bad value fails start-up naming the variable, not the library's option.
+const KEY_PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /**
  * Reads the catalog's settings from the environment. Invalid values fail start-up
@@ -13,9 +17,43 @@ export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): Catalog
   return {
     port: readInteger(env, 'PORT', 3000, 0, 65_535),
     database,
-    redisUrl: readString(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379',
-    cacheTtlSeconds: readInteger(env, 'CACHE_TTL_SECONDS', 60, 1, 31_536_000),
+    cache: loadCacheConfig(env),
     demoSeed: loadDemoSeed(env, database),
+  };
+}
+
+/**
+ * The cache's variables (all optional):
+ *
+ * - REDIS_URL (redis://127.0.0.1:6379): the app boots and serves without it, reads then
+ *   go to the database (X-Cache: BYPASS) until Redis answers again.
+ * - CACHE_ENABLED (true): false turns the cache off, e.g. to measure the database alone.
+ * - CACHE_KEY_PREFIX (catalog): letters, digits and _ . : - only.
+ * - CACHE_TTL_SECONDS (60): how long a product stays cached. Writes evict it, so this bounds
+ *   staleness only for changes made behind the app's back, or evictions Redis failed to take.
+ * - CACHE_NOT_FOUND_TTL_SECONDS (10): how long "no such product" stays cached. Creating
+ *   the product evicts it; kept short because ids are guessable and each one costs a key.
+ * - CACHE_PAGE_TTL_SECONDS (10): how long a category page stays cached. Writes don't evict
+ *   pages yet, so this is how long a page may lag behind them.
+ * - CACHE_GRACE_SECONDS (0): how long an expired product may still be served while one
+ *   caller reloads it, or while the database fails. Pages get no grace, so their lag stays
+ *   bounded by CACHE_PAGE_TTL_SECONDS.
+ */
+function loadCacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
+  const keyPrefix = readString(env, 'CACHE_KEY_PREFIX') ?? 'catalog';
+  if (!KEY_PREFIX_PATTERN.test(keyPrefix)) {
+    throw new Error(
+      `CACHE_KEY_PREFIX must be 1 to 100 letters, digits or _ . : -, got "${keyPrefix}"`,
+    );
+  }
+  return {
+    enabled: readBoolean(env, 'CACHE_ENABLED') ?? true,
+    redisUrl: readString(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379',
+    keyPrefix,
+    ttlSeconds: readInteger(env, 'CACHE_TTL_SECONDS', 60, 1, 31_536_000),
+    notFoundTtlSeconds: readInteger(env, 'CACHE_NOT_FOUND_TTL_SECONDS', 10, 1, 31_536_000),
+    pageTtlSeconds: readInteger(env, 'CACHE_PAGE_TTL_SECONDS', 10, 1, 31_536_000),
+    graceSeconds: readInteger(env, 'CACHE_GRACE_SECONDS', 0, 0, 31_536_000),
   };
 }
 
@@ -34,11 +72,7 @@ function loadDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {
 // Only the embedded database seeds itself by default: a PostgreSQL server is usually shared,
 // so filling it is left to `npm run seed` unless DEMO_SEED=true asks for it.
 function loadDemoSeed(env: NodeJS.ProcessEnv, database: DatabaseConfig): DemoSeedConfig | null {
-  const flag = readString(env, 'DEMO_SEED');
-  if (flag !== undefined && !['true', 'false', '1', '0'].includes(flag)) {
-    throw new Error(`DEMO_SEED must be true or false, got "${flag}"`);
-  }
-  const enabled = flag === undefined ? database.type === 'sqlite' : flag === 'true' || flag === '1';
+  const enabled = readBoolean(env, 'DEMO_SEED') ?? database.type === 'sqlite';
   return enabled ? DEFAULT_DEMO_SEED : null;
 }
 
@@ -59,6 +93,15 @@ function defaultSqlitePath(): string {
 function readString(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
+}
+
+function readBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const flag = readString(env, name);
+  if (flag === undefined) return undefined;
+  if (!['true', 'false', '1', '0'].includes(flag)) {
+    throw new Error(`${name} must be true or false, got "${flag}"`);
+  }
+  return flag === 'true' || flag === '1';
 }
 
 function readInteger(

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { CATALOG_CONFIG, type CatalogConfig } from './catalog-config';
 
-// Global so feature modules (and the cache layer later) inject the same object
+// Global so feature modules (and the cache layer) inject the same object
 // the app was built with, which is what lets tests start the app on their own database.
 @Global()
 @Module({})

@@ -8,12 +8,27 @@ export interface DemoSeedConfig {
   reviews: number;
 }
 
+/** The Redis cache-aside layer in front of the product reads (see catalog-config.loader). */
+export interface CacheConfig {
+  /** false sends every read to the database, as if the cache decorators weren't there. */
+  enabled: boolean;
+  redisUrl: string;
+  /** Every key the cache writes starts with `<keyPrefix>:`, so apps can share a Redis. */
+  keyPrefix: string;
+  /** Time to live of a cached product. */
+  ttlSeconds: number;
+  /** Time to live of a cached "no such product", which absorbs floods of one unknown id. */
+  notFoundTtlSeconds: number;
+  /** Time to live of a cached category page: also how long a page may lag behind writes. */
+  pageTtlSeconds: number;
+  /** Seconds a product entry is served stale past its TTL while one caller reloads it; 0: off. */
+  graceSeconds: number;
+}
+
 export interface CatalogConfig {
   port: number;
   database: DatabaseConfig;
-  /** Read here so the cache layer has one place to take it from; unused until caching is wired. */
-  redisUrl: string;
-  cacheTtlSeconds: number;
+  cache: CacheConfig;
   /** Dataset seeded at start-up when the products table is empty; null turns it off. */
   demoSeed: DemoSeedConfig | null;
 }

@@ -1,14 +1,17 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import { CacheAsideService } from '@app/cache-aside';
 import { createCatalogApp } from '../../src/catalog-app.factory';
 import { QueryCounter } from '../../src/database/query-counter';
 import { TEST_DEMO_SEED, testCatalogConfig } from './test-catalog-config';
 import type { TestDatabase } from './test-database';
+import { connectTestRedis, deleteKeysUnder, type TestRedis, waitForCache } from './test-redis';
 
 /**
  * The catalog API contract, run once per database engine against the real app built by
- * createCatalogApp (same pipes, docs and metrics as production).
+ * createCatalogApp (same pipes, docs, metrics and cache as production). The cache's own
+ * guarantees are tested in catalog-cache.suite.ts.
  */
 export function describeCatalogApi(database: TestDatabase): void {
   if (database.unavailableReason) {
@@ -19,17 +22,26 @@ export function describeCatalogApi(database: TestDatabase): void {
   describeIfAvailable(`catalog API on ${database.label}`, () => {
     let app: NestExpressApplication;
     let http: TestAgent;
+    let redis: TestRedis;
+    let keyPrefix: string;
     let skuSeq = 0;
 
     beforeAll(async () => {
       const config = testCatalogConfig(await database.create());
+      keyPrefix = config.cache.keyPrefix;
+      redis = await connectTestRedis(config.cache.redisUrl);
       app = await createCatalogApp({ config, logger: ['error', 'warn'] });
       await app.init();
       http = request(app.getHttpServer());
-    });
+      await waitForCache(http);
+    }, 15_000);
 
     afterAll(async () => {
       await app?.close();
+      if (redis) {
+        await deleteKeysUnder(redis, keyPrefix);
+        redis.destroy();
+      }
       await database.drop();
     });
 
@@ -94,13 +106,13 @@ export function describeCatalogApi(database: TestDatabase): void {
         });
       });
 
-      it('costs exactly one SQL statement, counted by the QueryCounter', async () => {
+      it('costs one SQL statement on a cache miss and none on a hit (QueryCounter)', async () => {
         const counter = app.get(QueryCounter);
         const before = counter.total;
-        await http.get('/products/2').expect(200);
+        expect((await http.get('/products/2').expect(200)).headers['x-cache']).toBe('MISS');
         expect(counter.total - before).toBe(1);
-        await http.get('/products/2').expect(200);
-        expect(counter.total - before).toBe(2);
+        expect((await http.get('/products/2').expect(200)).headers['x-cache']).toBe('HIT');
+        expect(counter.total - before).toBe(1);
       });
     });
 
@@ -347,12 +359,15 @@ export function describeCatalogApi(database: TestDatabase): void {
       it('GET /health, /health/ready and /health/live report up', async () => {
         for (const path of ['/health', '/health/ready']) {
           const res = await http.get(path).expect(200);
-          expect(res.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+          expect(res.body).toMatchObject({
+            status: 'ok',
+            info: { database: { status: 'up' }, redis: { status: 'up' } },
+          });
         }
         expect((await http.get('/health/live').expect(200)).body).toMatchObject({ status: 'ok' });
       });
 
-      it('GET /metrics exposes request latency by route and the query counter', async () => {
+      it('GET /metrics exposes request latency by route, the query counter and the cache', async () => {
         await http.get('/products/1').expect(200);
         const res = await http
           .get('/metrics')
@@ -366,6 +381,12 @@ export function describeCatalogApi(database: TestDatabase): void {
         );
         expect(selects).toBe(app.get(QueryCounter).byOperation().select);
         expect(selects).toBeGreaterThan(0);
+
+        const stats = app.get(CacheAsideService).stats();
+        for (const [event, count] of Object.entries(stats)) {
+          expect(res.text).toContain(`catalog_cache_events_total{event="${event}"} ${count}\n`);
+        }
+        expect(stats.hits).toBeGreaterThan(0);
       });
 
       it('GET /docs serves Swagger UI describing every route and its errors', async () => {
