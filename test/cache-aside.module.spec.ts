@@ -130,26 +130,87 @@ describe('CacheAsideModule configuration', () => {
     ).rejects.toThrow(/defaultTtlSeconds/);
   });
 
-  it('an app with enableShutdownHooks exits by itself after close: no open handles', async () => {
-    const script = join(__dirname, 'workers', 'shutdown-worker.ts');
-    const started = Date.now();
-    const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['-r', '@swc-node/register', script], {
-        cwd: join(__dirname, '..'),
-        env: {
-          ...process.env,
-          SWC_NODE_PROJECT: join(__dirname, '..', 'tsconfig.json'),
-          CACHE_PREFIX: prefix,
-        },
-        stdio: 'inherit',
+  it('profiles carry configured options to decorators; an unknown profile is a clear error', async () => {
+    @Injectable()
+    class ProfiledService {
+      @Cacheable({ key: 'profiled:{0}', profile: 'short' })
+      async find(id: number): Promise<number> {
+        return id;
+      }
+
+      @Cacheable({ key: 'unprofiled:{0}', profile: 'nope' })
+      async broken(id: number): Promise<number> {
+        return id;
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CacheAsideModule.forRoot({
+          redis: REDIS_URL,
+          keyPrefix: prefix,
+          profiles: { short: { ttlSeconds: 7 } },
+        }),
+      ],
+      providers: [ProfiledService],
+    }).compile();
+    const app = await moduleRef.init();
+    contexts.push(app);
+    await waitUntilConnected(app.get(CacheAsideService));
+    await app.get(ProfiledService).find(1);
+    const ttl = await redis.ttl(`${prefix}:{profiled:1}`);
+    expect(ttl).toBeGreaterThan(5);
+    expect(ttl).toBeLessThanOrEqual(7);
+    await expect(app.get(ProfiledService).broken(1)).rejects.toThrow(
+      /Unknown cache profile 'nope'.*short/,
+    );
+  });
+
+  it('isAvailable says whether Redis answers', async () => {
+    const up = await NestFactory.createApplicationContext(
+      CacheAsideModule.forRoot({ redis: REDIS_URL, keyPrefix: prefix }),
+      { logger: false },
+    );
+    const down = await NestFactory.createApplicationContext(
+      CacheAsideModule.forRoot({
+        redis: `redis://127.0.0.1:${await freePort()}`,
+        keyPrefix: prefix,
+      }),
+      { logger: false },
+    );
+    contexts.push(up, down);
+    await waitUntilConnected(up.get(CacheAsideService));
+    expect(await up.get(CacheAsideService).isAvailable()).toBe(true);
+    expect(await down.get(CacheAsideService).isAvailable()).toBe(false);
+  });
+
+  it.each([
+    ['after using the cache', '0'],
+    ['right after start-up, while still connecting', '1'],
+  ])(
+    'an app with enableShutdownHooks exits by itself when closed %s: no open handles',
+    async (_when, closeImmediately) => {
+      const script = join(__dirname, 'workers', 'shutdown-worker.ts');
+      const started = Date.now();
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, ['-r', '@swc-node/register', script], {
+          cwd: join(__dirname, '..'),
+          env: {
+            ...process.env,
+            SWC_NODE_PROJECT: join(__dirname, '..', 'tsconfig.json'),
+            CACHE_PREFIX: prefix,
+            CLOSE_IMMEDIATELY: closeImmediately,
+          },
+          stdio: 'inherit',
+        });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.on('exit', (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
       });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.on('exit', (exitCode) => {
-        clearTimeout(timer);
-        resolve(exitCode);
-      });
-    });
-    expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(15_000);
-  }, 20_000);
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    },
+    20_000,
+  );
 });

@@ -20,6 +20,11 @@ class ShutdownModule {}
 async function main() {
   const app = await NestFactory.createApplicationContext(ShutdownModule, { logger: false });
   app.enableShutdownHooks();
+  if (process.env.CLOSE_IMMEDIATELY === '1') {
+    // the connections are still being opened: closing must not leave them behind
+    await app.close();
+    return;
+  }
   const cache = app.get(CacheAsideService);
   for (let i = 0; i < 100 && !(await cache.set('shutdown', 1, 5)); i++) {
     await new Promise((resolve) => setTimeout(resolve, 20));

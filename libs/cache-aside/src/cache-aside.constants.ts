@@ -23,6 +23,7 @@ export const DEFAULT_OPTIONS = {
   breakerOpenMs: 1000,
   maxConcurrentLoadsWithoutRedis: 32,
   maxPendingEvictions: 10_000,
+  profiles: {} as Record<string, object>,
   enabled: true,
 };
 export const CACHE_ASIDE_STORE = Symbol('CACHE_ASIDE_STORE');

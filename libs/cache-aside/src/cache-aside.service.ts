@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { CACHE_ASIDE_OPTIONS, CACHE_ASIDE_STORE } from './cache-aside.constants';
+import { cacheStatusContext } from './cache-status.context';
 import { CacheLoadFailedError } from './errors/cache-load-failed.error';
+import { CacheOptionsError } from './errors/cache-options.error';
 import type {
   CacheEventName,
   CacheLoadOptions,
@@ -103,13 +105,17 @@ export class CacheAsideService {
     loader: Loader<T>,
     options?: CacheLoadOptions<T>,
   ): Promise<CacheResult<T>> {
-    if (!this.options.enabled) return { value: await loader(), status: 'BYPASS' };
+    if (!this.options.enabled) {
+      cacheStatusContext.record('BYPASS');
+      return { value: await loader(), status: 'BYPASS' };
+    }
     const logicalKey = normalizeCacheKey(key);
     const policy = this.policyFor(options);
     const result = (await this.reads.run(logicalKey, () =>
       this.readThrough(logicalKey, loader, policy),
     )) as CacheResult<T>;
     this.count(statusCounter[result.status]);
+    cacheStatusContext.record(result.status);
     return result;
   }
 
@@ -282,6 +288,17 @@ export class CacheAsideService {
       this.pending.addKeys(keys);
       this.pending.addTags(tags);
       this.redisFailed('pending-evictions', error);
+      return false;
+    }
+  }
+
+  /** Whether Redis answers now (a PING through the circuit breaker and timeout). */
+  async isAvailable(): Promise<boolean> {
+    if (!this.options.enabled) return false;
+    try {
+      await this.store.ping();
+      return true;
+    } catch {
       return false;
     }
   }
@@ -720,8 +737,9 @@ export class CacheAsideService {
     return policy;
   }
 
-  private buildPolicy<T>(options: CacheLoadOptions<T> | undefined): ReadPolicy {
+  private buildPolicy<T>(callOptions: CacheLoadOptions<T> | undefined): ReadPolicy {
     const o = this.options;
+    const options = this.withProfile(callOptions);
     const ttlSeconds = options?.ttlSeconds ?? o.defaultTtlSeconds;
     const earlyRefresh = options?.earlyRefresh ?? o.earlyRefresh;
     return {
@@ -736,6 +754,20 @@ export class CacheAsideService {
       tagsFromResult: options?.tagsFromResult as ((value: unknown) => string[]) | undefined,
       storage: options?.storage ?? 'string',
     };
+  }
+
+  /** Call options over their named profile (module option `profiles`). */
+  private withProfile<T>(
+    options: CacheLoadOptions<T> | undefined,
+  ): CacheLoadOptions<T> | undefined {
+    if (!options?.profile) return options;
+    const profile = this.options.profiles[options.profile];
+    if (!profile) {
+      throw new CacheOptionsError(
+        `Unknown cache profile '${options.profile}'; the module defines: ${Object.keys(this.options.profiles).join(', ') || 'none'}`,
+      );
+    }
+    return { ...(profile as CacheLoadOptions<T>), ...stripUndefined(options) };
   }
 
   private redisFailed(operation: string, error: unknown): void {
@@ -783,6 +815,10 @@ function emptyStats(): CacheStats {
     uncacheableValues: 0,
     redisErrors: 0,
   };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isWrongType(error: unknown): boolean {

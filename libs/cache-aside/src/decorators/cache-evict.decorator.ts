@@ -17,6 +17,11 @@ export interface CacheEvictOptions {
   /** Tag template(s) whose entries to delete (`'category:{0.category}'`). */
   tags?: KeyTemplate | KeyTemplate[];
   /**
+   * More keys, from the method's result (the id of a row it inserted, say): evicted
+   * with the others, after the method. Build them with `cacheKey(...)`.
+   */
+  keysFromResult?: (result: any, ...args: any[]) => string | string[];
+  /**
    * Evict before the method runs (and whether or not it then succeeds).
    * @default false: after it completed successfully, and not at all if it throws
    */
@@ -49,7 +54,7 @@ export function CacheEvict(
       );
     const keyBuilders = compileAll(options.keys);
     const tagBuilders = compileAll(options.tags);
-    const { condition, beforeInvocation } = options;
+    const { condition, beforeInvocation, keysFromResult } = options;
     const observable = returnsObservable(target, propertyKey, options.returns);
 
     wrapMethod(
@@ -72,6 +77,7 @@ export function CacheEvict(
           const result = original.apply(this, args);
           const evictAfter = async () => {
             const value = await unwrap(result);
+            if (keysFromResult) keys.push(...[keysFromResult(value, ...args)].flat());
             await evict();
             return value;
           };
@@ -95,6 +101,6 @@ function isOptions(
     typeof value === 'object' &&
     value !== null &&
     !Array.isArray(value) &&
-    ('keys' in value || 'tags' in value)
+    ('keys' in value || 'tags' in value || 'keysFromResult' in value)
   );
 }

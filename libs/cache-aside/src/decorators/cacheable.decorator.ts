@@ -1,7 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import { defer, from, isObservable, lastValueFrom } from 'rxjs';
 import { CACHEABLE_METADATA } from '../cache-aside.constants';
-import { cacheStatusContext } from '../cache-status.context';
 import type { CacheLoadOptions } from '../interfaces';
 import { compileKeyTemplate, type KeyTemplate } from '../keys';
 import {
@@ -84,11 +83,7 @@ export function Cacheable(
             const result = original.apply(this, args);
             return isObservable(result) ? lastValueFrom(result) : result;
           };
-          const read = () =>
-            service.getOrLoadWithStatus(key, load, callOptions).then((result) => {
-              cacheStatusContext.record(result.status);
-              return result.value;
-            });
+          const read = () => service.getOrLoad(key, load, callOptions);
           return observable ? defer(() => from(read())) : read();
         },
     );

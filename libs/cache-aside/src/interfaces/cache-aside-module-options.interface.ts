@@ -1,4 +1,5 @@
 import type { RedisClientOptions } from 'redis';
+import type { CacheLoadOptions } from './cache-load-options.interface';
 
 /** Options of `CacheAsideModule.forRoot` / `forRootAsync`. Per-call options override these. */
 export interface CacheAsideModuleOptions {
@@ -100,6 +101,13 @@ export interface CacheAsideModuleOptions {
    * @default 1048576 (1 MiB)
    */
   maxValueBytes?: number;
+  /**
+   * Named option sets a decorator or call picks with `profile: 'name'`, e.g.
+   * `{ pages: { ttlSeconds: config.pageTtl, tags: [...] } }`: how configuration reaches
+   * decorators, whose arguments are fixed when the class is defined.
+   * @default {}
+   */
+  profiles?: Record<string, Omit<CacheLoadOptions, 'profile' | 'tags'>>;
   /**
    * `false` switches caching off: decorated methods run as if undecorated and the
    * service's `getOrLoad` calls the loader. For tests of your own services.

@@ -1,6 +1,11 @@
 /** Options of one cached read (`getOrLoad`, `@Cacheable`); they override the module's. */
 export interface CacheLoadOptions<T = unknown> {
   /**
+   * A named set of options from the module's `profiles` (so TTLs can come from
+   * configuration, which decorators can't see); options given here override it.
+   */
+  profile?: string;
+  /**
    * How the entry is kept: `'string'` (the whole value) or `'hash'` (one Redis hash
    * field per top-level property, so `patch` can change fields in place and
    * `getFields` can read some without the rest).

@@ -43,6 +43,7 @@ export interface CacheStore {
   /** Deletes entries with their leases, so in-flight loads of them can't fill. */
   evict(keys: string[]): Promise<void>;
   ttlMs(key: string): Promise<number>;
+  ping(): Promise<void>;
   /** Adds the entry to each tag's member set (scored by its latest expiry). */
   joinTags(tags: string[], key: string, expiresAtMs: number): Promise<void>;
   /** The members a tag has now. */

@@ -16,6 +16,20 @@ import { describeRedis, logConnectionTransitions, type CacheRedisClient } from '
 
 const CLOSE_TIMEOUT_MS = 2000;
 
+function settled(client: CacheRedisClient): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, CLOSE_TIMEOUT_MS);
+    function done() {
+      clearTimeout(timer);
+      client.off('ready', done);
+      client.off('error', done);
+      resolve();
+    }
+    client.once('ready', done);
+    client.once('error', done);
+  });
+}
+
 /**
  * Opens the module's connections at start-up without waiting for them (an app must
  * boot while Redis is down, and start caching once it appears) and closes exactly
@@ -25,6 +39,8 @@ const CLOSE_TIMEOUT_MS = 2000;
 export class CacheRedisLifecycle implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CacheAside');
   private subscriber?: CacheRedisClient;
+  /** Set at shutdown: the connection ending then is expected, not an outage to report. */
+  private closing = false;
 
   constructor(
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -35,9 +51,15 @@ export class CacheRedisLifecycle implements OnModuleInit, OnApplicationShutdown 
   onModuleInit(): void {
     if (!this.options.enabled) return;
     const where = describeRedis(this.options.redis);
-    logConnectionTransitions(this.client, where, this.logger, (up) => {
-      if (up) this.store.connectionReady();
-    });
+    logConnectionTransitions(
+      this.client,
+      where,
+      this.logger,
+      (up) => {
+        if (up) this.store.connectionReady();
+      },
+      () => this.closing,
+    );
     this.client.connect().catch(() => undefined); // reported by the 'error' listener
 
     // Waiters are woken through pub/sub on a connection of its own (a subscribed
@@ -57,6 +79,7 @@ export class CacheRedisLifecycle implements OnModuleInit, OnApplicationShutdown 
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
     await Promise.all([close(this.client), this.subscriber && close(this.subscriber)]);
   }
 }
@@ -64,6 +87,9 @@ export class CacheRedisLifecycle implements OnModuleInit, OnApplicationShutdown 
 async function close(client: CacheRedisClient): Promise<void> {
   if (!client.isOpen) return;
   if (!client.isReady) {
+    // A connection attempt in flight completes even after destroy() and would keep
+    // the process alive: let it settle (it connects or fails fast), then destroy.
+    await settled(client);
     client.destroy();
     return;
   }

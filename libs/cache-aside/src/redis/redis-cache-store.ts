@@ -225,6 +225,10 @@ export class RedisCacheStore implements CacheStore {
     return Number(value);
   }
 
+  async ping(): Promise<void> {
+    await this.call('PING', () => this.client.ping());
+  }
+
   onAvailable(listener: () => void): void {
     this.breaker.onChange((state) => {
       if (state === 'closed') listener();

@@ -44,10 +44,11 @@ export function logConnectionTransitions(
   where: string,
   logger: Logger,
   onStateChange: (up: boolean) => void,
+  isClosing: () => boolean = () => false,
 ): void {
   let up: boolean | undefined;
   const transition = (nowUp: boolean, detail?: string) => {
-    if (up === nowUp) return;
+    if (up === nowUp || isClosing()) return;
     up = nowUp;
     onStateChange(nowUp);
     if (nowUp) logger.log(`Connected to Redis at ${where}`);
