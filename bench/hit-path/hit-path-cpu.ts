@@ -1,0 +1,140 @@
+import { CACHE_ASIDE_REDIS_CLIENT } from '@app/cache-aside/cache-aside.constants';
+import { withTimeout } from '@app/cache-aside/redis/command-timeout';
+import { decodeEntry, encodeEntry } from '@app/cache-aside/serialization/cache-entry';
+import { decodeValue, encodeValue } from '@app/cache-aside/serialization/value-codec';
+import { cacheKey } from '@app/cache-aside';
+import type { BenchApp } from '../support/bench-app';
+import { makeProduct } from '../support/product-fixture';
+import { median, rotate } from '../support/statistics';
+
+/*
+ * CPU cost of each layer of our hit path with Redis taken out: the value codec against
+ * JSON.parse, then whole reads through an app whose Redis client answers GET from
+ * memory (after one real GET per key), so what remains is our own code. µs per call,
+ * median of interleaved rounds.
+ */
+export interface CpuCase {
+  name: string;
+  /** The case this one is compared with (its 'x' column). */
+  baseline: string;
+  run: () => unknown;
+  async?: boolean;
+}
+
+export interface CpuResult {
+  name: string;
+  baseline: string;
+  microsPerCall: number;
+  ratio: number;
+}
+
+const ITERATIONS = 4000;
+const PRODUCT_ID = 7;
+
+type GetFunction = (key: string) => Promise<string | null>;
+
+/**
+ * Makes `memoryApp`'s own Redis client answer GET from memory after the first real
+ * one per key. Returns how many GETs it answered so (to check the reads went through it).
+ */
+function answerGetsFromMemory(memoryApp: BenchApp): () => number {
+  const client = memoryApp.app.get<{ get: GetFunction }>(CACHE_ASIDE_REDIS_CLIENT);
+  const realGet: GetFunction = client.get.bind(client);
+  const memory = new Map<string, string | null>();
+  let answered = 0;
+  client.get = (key) => {
+    if (memory.has(key)) {
+      answered++;
+      return Promise.resolve(memory.get(key) ?? null);
+    }
+    return realGet(key).then((text) => {
+      memory.set(key, text);
+      return text;
+    });
+  };
+  return () => answered;
+}
+
+export function hitPathCpuCases(memoryApp: BenchApp) {
+  const product = makeProduct(PRODUCT_ID);
+  const json = JSON.stringify(product);
+  const valueText = encodeValue(product);
+  const entryText = encodeEntry(product, Date.now() + 3_600_000, 0);
+  const answeredFromMemory = answerGetsFromMemory(memoryApp);
+  const key = cacheKey('p', PRODUCT_ID);
+  const options = { ttlSeconds: 3600 };
+  const loader = () => product;
+  const service = memoryApp.cacheAside;
+  const catalog = memoryApp.catalog;
+
+  const cases: CpuCase[] = [
+    { name: 'JSON.parse', baseline: 'JSON.parse', run: () => JSON.parse(json) },
+    {
+      name: 'JSON.parse + 2 Dates revived by hand',
+      baseline: 'JSON.parse',
+      run: () => {
+        const value = JSON.parse(json);
+        value.createdAt = new Date(value.createdAt);
+        value.updatedAt = new Date(value.updatedAt);
+        return value;
+      },
+    },
+    { name: 'decodeValue (codec)', baseline: 'JSON.parse', run: () => decodeValue(valueText) },
+    {
+      name: 'decodeEntry (header+codec)',
+      baseline: 'JSON.parse',
+      run: () => decodeEntry(entryText),
+    },
+    {
+      name: 'await GET + JSON.parse',
+      baseline: 'await GET + JSON.parse',
+      async: true,
+      run: async () => JSON.parse(await Promise.resolve(json)),
+    },
+    {
+      name: 'await withTimeout(GET) + JSON.parse',
+      baseline: 'await GET + JSON.parse',
+      async: true,
+      run: async () => JSON.parse(await withTimeout(Promise.resolve(json), 100, 'GET')),
+    },
+    {
+      name: 'getOrLoad (GET from memory)',
+      baseline: 'await GET + JSON.parse',
+      async: true,
+      run: () => service.getOrLoad(key, loader, options),
+    },
+    {
+      name: '@Cacheable (GET from memory)',
+      baseline: 'await GET + JSON.parse',
+      async: true,
+      run: () => catalog.findOne(PRODUCT_ID),
+    },
+  ];
+  return {
+    cases,
+    answeredFromMemory,
+    sizes: { jsonChars: json.length, codecChars: valueText.length, entryChars: entryText.length },
+  };
+}
+
+export async function measureCpu(cases: CpuCase[], rounds: number): Promise<CpuResult[]> {
+  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  let sink: unknown;
+  for (let round = -2; round < rounds; round++) {
+    for (const c of rotate(cases, round)) {
+      const started = process.hrtime.bigint();
+      if (c.async) for (let i = 0; i < ITERATIONS; i++) sink = await c.run();
+      else for (let i = 0; i < ITERATIONS; i++) sink = c.run();
+      const micros = Number(process.hrtime.bigint() - started) / ITERATIONS / 1000;
+      if (round >= 0) samples.get(c.name)?.push(micros); // rounds -2 and -1 warm the JIT
+    }
+  }
+  if (sink === Symbol.for('never')) console.log(sink);
+  const medians = new Map(cases.map((c) => [c.name, median(samples.get(c.name) ?? [])]));
+  return cases.map((c) => ({
+    name: c.name,
+    baseline: c.baseline,
+    microsPerCall: medians.get(c.name) ?? NaN,
+    ratio: (medians.get(c.name) ?? NaN) / (medians.get(c.baseline) ?? NaN),
+  }));
+}
