@@ -330,7 +330,9 @@ export class CacheAsideService {
     loader: Loader<T>,
     policy: ReadPolicy,
   ): Promise<CacheResult<T>> {
-    if (!(await this.cacheIsTrustworthy())) return this.bypass(key, loader);
+    if (!this.pending.isEmpty && !(await this.cacheIsTrustworthy())) {
+      return this.bypass(key, loader);
+    }
     const entry = await this.readEntry<T>(key, policy.storage);
     if (entry === 'unavailable') return this.bypass(key, loader);
     const now = Date.now();

@@ -4,7 +4,7 @@ import { HEADER_FIELD, type CacheStorage, type StoredEntry } from '../serializat
 import type { CacheKeyLayout } from './cache-key-layout';
 import { CacheRedisUnavailableError } from '../errors/cache-redis-unavailable.error';
 import type { CircuitBreaker } from './circuit-breaker';
-import { withTimeout } from './command-timeout';
+import { CommandDeadlines } from './command-deadlines';
 import type { CacheRedisClient } from './redis-connection';
 
 /** Script arguments for an entry: its storage, then the string or the field/value pairs. */
@@ -27,6 +27,7 @@ const TAG_SEQUENCE_TTL_MS = 24 * 60 * 60 * 1000;
 /** The read path's store on Redis: every call bounded by the command timeout. */
 export class RedisCacheStore implements CacheStore {
   readonly channel: string;
+  private readonly deadlines: CommandDeadlines;
   private readonly settledListeners: Array<(key: string) => void> = [];
   /** Test-only: fill without the lease check, to show the stale-set race it prevents. */
   unsafeSkipLeaseCheck = false;
@@ -34,10 +35,11 @@ export class RedisCacheStore implements CacheStore {
   constructor(
     private readonly client: CacheRedisClient,
     private readonly layout: CacheKeyLayout,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
     private readonly breaker: CircuitBreaker,
   ) {
     this.channel = layout.channel;
+    this.deadlines = new CommandDeadlines(timeoutMs);
   }
 
   /**
@@ -45,23 +47,36 @@ export class RedisCacheStore implements CacheStore {
    * timeout, and counted by the breaker. Reply errors (WRONGTYPE...) are Redis
    * answering, so they don't count as failures.
    */
-  private async call<T>(operation: string, command: () => Promise<T>): Promise<T> {
-    if (!this.breaker.allow()) throw new CacheRedisUnavailableError(operation);
-    try {
-      const result = await withTimeout(command(), this.timeoutMs, operation);
-      this.breaker.succeeded();
-      return result;
-    } catch (error) {
-      if (error instanceof ErrorReply) this.breaker.succeeded();
-      else this.breaker.failed();
-      throw error;
-    }
+  private call<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    if (!this.breaker.allow()) return Promise.reject(new CacheRedisUnavailableError(operation));
+    return new Promise<T>((resolve, reject) => {
+      const pending = this.deadlines.start(operation, (timeout) => {
+        this.breaker.failed();
+        reject(timeout);
+      });
+      command().then(
+        (result) => {
+          if (!this.deadlines.finish(pending)) return;
+          this.breaker.succeeded();
+          resolve(result);
+        },
+        (error: Error) => {
+          if (!this.deadlines.finish(pending)) return;
+          if (error instanceof ErrorReply) this.breaker.succeeded();
+          else this.breaker.failed();
+          reject(error);
+        },
+      );
+    });
   }
 
-  async read(key: string, storage: CacheStorage): Promise<StoredEntry | null> {
-    if (storage === 'string') {
-      return this.call('GET', () => this.client.get(this.layout.value(key)));
-    }
+  read(key: string, storage: CacheStorage): Promise<StoredEntry | null> {
+    return storage === 'string'
+      ? this.call('GET', () => this.client.get(this.layout.value(key)))
+      : this.readHash(key);
+  }
+
+  private async readHash(key: string): Promise<StoredEntry | null> {
     const fields = await this.call('HGETALL', () => this.client.hGetAll(this.layout.value(key)));
     return Object.keys(fields).length > 0 ? fields : null;
   }
