@@ -126,6 +126,29 @@ describe('tags (real Redis, real SQLite)', () => {
     expect(tagTtl).toBeLessThanOrEqual(5_000 + 10_000 + 60_000 + 100);
   });
 
+  it('evictAll deletes every entry the module wrote, by bookkeeping (trackAllKeys), no scan', async () => {
+    const tracked = await startCacheApp({ keyPrefix: `${prefix}-all`, trackAllKeys: true });
+    try {
+      for (let i = 0; i < 30; i++) {
+        await tracked.cache.getOrLoad(`a:${i}`, async () => i, {
+          tags: i % 2 ? ['odd'] : undefined,
+        });
+      }
+      await tracked.cache.getOrLoad('h:1', async () => ({ x: 1 }), { storage: 'hash' });
+      await tracked.cache.set('s:1', 'explicit', 30);
+      expect(await tracked.cache.evictAll()).toBe(true);
+      const left: string[] = [];
+      for await (const keys of redis.scanIterator({ MATCH: `${prefix}-all:{*`, COUNT: 500 }))
+        left.push(...keys);
+      expect(left).toEqual([]);
+      expect(await tracked.cache.getOrLoad('a:1', async () => 'reloaded')).toBe('reloaded');
+    } finally {
+      await tracked.close();
+      await deletePrefix(redis, `${prefix}-all`);
+    }
+    await expect(node.cache.evictAll()).rejects.toThrow(/trackAllKeys/);
+  });
+
   it('an entry that could not join its tags is not cached (an invalidation could not find it)', async () => {
     const tagged = await node.cache.getOrLoadWithStatus('bad-tag:1', async () => 'value', {
       tags: ['x'.repeat(600)],

@@ -24,6 +24,7 @@ export const DEFAULT_OPTIONS = {
   maxConcurrentLoadsWithoutRedis: 32,
   maxPendingEvictions: 10_000,
   profiles: {} as Record<string, object>,
+  trackAllKeys: false,
   enabled: true,
 };
 export const CACHE_ASIDE_STORE = Symbol('CACHE_ASIDE_STORE');

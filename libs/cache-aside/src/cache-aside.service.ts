@@ -51,6 +51,12 @@ interface ReadPolicy {
 }
 
 const NO_TAGS: readonly string[] = [];
+/**
+ * The tag every entry joins with `trackAllKeys`, for `evictAll`. Its NUL character
+ * can't appear in a user's tag (normalized tags are printable ASCII), so no clash.
+ */
+const ALL_ENTRIES_TAG = '\u0000all';
+const ALL_ENTRIES: readonly string[] = [ALL_ENTRIES_TAG];
 
 const isNullish = (value: unknown) => value === null || value === undefined;
 const cacheEverything = () => true;
@@ -147,7 +153,11 @@ export class CacheAsideService {
     const encoded = this.encodeForStore(logicalKey, value, freshMs, 0, storage);
     if (encoded === undefined) return false;
     try {
-      await this.store.write(logicalKey, encoded, this.entryTtlMs(freshMs, policy));
+      const entryTtlMs = this.entryTtlMs(freshMs, policy);
+      if (policy.tags.length > 0) {
+        await this.store.joinTags([...policy.tags], logicalKey, Date.now() + entryTtlMs);
+      }
+      await this.store.write(logicalKey, encoded, entryTtlMs);
       return true;
     } catch (error) {
       this.redisFailed('set', error);
@@ -292,6 +302,25 @@ export class CacheAsideService {
     }
   }
 
+  /**
+   * Deletes every entry this module wrote under its prefix, by bookkeeping (module
+   * option `trackAllKeys`), never by scanning the keyspace. Loads in flight can't fill.
+   */
+  async evictAll(): Promise<boolean> {
+    if (!this.options.trackAllKeys) {
+      throw new CacheOptionsError('evictAll() needs the module option trackAllKeys: true');
+    }
+    if (!this.options.enabled) return true;
+    try {
+      await this.evictTags([ALL_ENTRIES_TAG]);
+      return true;
+    } catch (error) {
+      this.redisFailed('evict-all', error);
+      this.pending.addTags([ALL_ENTRIES_TAG]);
+      return false;
+    }
+  }
+
   /** Whether Redis answers now (a PING through the circuit breaker and timeout). */
   async isAvailable(): Promise<boolean> {
     if (!this.options.enabled) return false;
@@ -357,6 +386,7 @@ export class CacheAsideService {
     const deadline = Date.now() + this.options.lockWaitTimeoutMs;
     let waitingSinceMs: number | undefined;
     let stale = staleEntry;
+    let replacedCorrupt = false;
     for (;;) {
       const token = randomBytes(12).toString('base64url');
       let reply: LeaseReply;
@@ -377,7 +407,10 @@ export class CacheAsideService {
       switch (reply.state) {
         case 'FRESH':
           if (current) return { value: current.value, status: 'HIT' };
-          return this.replaceCorrupt(key, loader, policy);
+          // fresh-looking but undecodable: delete it and take the lease like any miss
+          if (replacedCorrupt || !(await this.del(key))) return this.bypass(key, loader);
+          replacedCorrupt = true;
+          break;
         case 'BACKOFF':
           if (stale) return this.serveStale(key, stale);
           break;
@@ -538,23 +571,6 @@ export class CacheAsideService {
       this.redisFailed('join-tag', error);
       return false;
     }
-  }
-
-  /** A fresh-looking entry that doesn't decode: load and overwrite it (cancelling leases). */
-  private async replaceCorrupt<T>(
-    key: string,
-    loader: Loader<T>,
-    policy: ReadPolicy,
-  ): Promise<CacheResult<T>> {
-    const value = await this.runLoader(key, loader);
-    const freshMs = this.freshMs(policy.ttlMs, policy);
-    const encoded = this.encodeForStore(key, value, freshMs, 0, policy.storage);
-    if (encoded !== undefined) {
-      await this.store
-        .write(key, encoded, this.entryTtlMs(freshMs, policy))
-        .catch((error) => this.redisFailed('set', error));
-    }
-    return { value, status: 'MISS' };
   }
 
   private async runLoader<T>(key: string, loader: Loader<T>): Promise<T> {
@@ -752,10 +768,18 @@ export class CacheAsideService {
       jitter: (options?.ttlJitterPercent ?? o.ttlJitterPercent) / 100,
       isNotFound: (options?.isNotFound as (value: unknown) => boolean) ?? isNullish,
       shouldCache: (options?.shouldCache as (value: unknown) => boolean) ?? cacheEverything,
-      tags: options?.tags ? [...new Set(options.tags.map(normalizeCacheKey))] : NO_TAGS,
+      tags: this.tagsOf(options?.tags),
       tagsFromResult: options?.tagsFromResult as ((value: unknown) => string[]) | undefined,
       storage: options?.storage ?? 'string',
     };
+  }
+
+  /** A call's tags, normalized; every entry also joins the all-entries tag when tracked. */
+  private tagsOf(tags: string[] | undefined): readonly string[] {
+    if (!tags) return this.options.trackAllKeys ? ALL_ENTRIES : NO_TAGS;
+    const normalized = new Set(tags.map(normalizeCacheKey));
+    if (this.options.trackAllKeys) normalized.add(ALL_ENTRIES_TAG);
+    return [...normalized];
   }
 
   /** Call options over their named profile (module option `profiles`). */

@@ -109,6 +109,13 @@ export interface CacheAsideModuleOptions {
    */
   profiles?: Record<string, Omit<CacheLoadOptions, 'profile' | 'tags'>>;
   /**
+   * Keep a list of every entry this module writes (a tag every entry joins, pruned as
+   * entries expire), so `evictAll()` can delete them without scanning the keyspace.
+   * Costs one more command per cache miss.
+   * @default false
+   */
+  trackAllKeys?: boolean;
+  /**
    * `false` switches caching off: decorated methods run as if undecorated and the
    * service's `getOrLoad` calls the loader. For tests of your own services.
    * @default true
