@@ -3,12 +3,13 @@
  * bentocache: the hit path (part 1) and stampedes across processes (part 2).
  *
  *   npm run bench                     both parts (about 4 minutes)
- *   npm run bench -- --only hit       or --only stampede; --rounds N for a quick look
+ *   npm run bench -- --only hit       or --only stampede, --only patch; --rounds N for a quick look
  *
  * Prints a table per part and writes bench/results/latest.json and latest.md.
  */
 import { cpus } from 'node:os';
 import { runHitPathBench, hitPathTables } from './hit-path/hit-path-bench';
+import { patchTables, runPatchBench } from './patch/patch-bench';
 import { runStampedeBench, stampedeTables } from './stampede/stampede-bench';
 import { parseCliOptions } from './support/cli-options';
 import { connectAdmin, serverVersion } from './support/redis-admin';
@@ -39,6 +40,12 @@ async function main() {
     const result = await runStampedeBench(options.rounds);
     parts.stampede = result;
     print(stampedeTables(result));
+  }
+  if (options.parts.includes('patch')) {
+    process.stderr.write('Part 3: one-field update\n');
+    const result = await runPatchBench(options.rounds);
+    parts.patch = result;
+    print(patchTables(result));
   }
   const durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   writeResults(

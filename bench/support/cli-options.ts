@@ -1,4 +1,4 @@
-export type BenchPart = 'hit' | 'stampede';
+export type BenchPart = 'hit' | 'stampede' | 'patch';
 
 export interface CliOptions {
   parts: BenchPart[];
@@ -6,9 +6,9 @@ export interface CliOptions {
   rounds?: number;
 }
 
-const PARTS: BenchPart[] = ['hit', 'stampede'];
+const PARTS: BenchPart[] = ['hit', 'stampede', 'patch'];
 
-/** `--only hit|stampede` (repeatable or comma-separated), `--rounds N`. */
+/** `--only hit|stampede|patch` (repeatable or comma-separated), `--rounds N`. */
 export function parseCliOptions(argv: string[]): CliOptions {
   const only: BenchPart[] = [];
   let rounds: number | undefined;
@@ -28,7 +28,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
         throw new Error('--rounds takes an integer from 1 to 50');
       }
     } else {
-      throw new Error(`unknown argument '${argv[i]}' (use --only hit|stampede, --rounds N)`);
+      throw new Error(`unknown argument '${argv[i]}' (use --only hit|stampede|patch, --rounds N)`);
     }
   }
   return { parts: only.length ? PARTS.filter((p) => only.includes(p)) : PARTS, rounds };
