@@ -30,6 +30,15 @@ describe('resilience under Redis faults (a redis-server of our own, killed and f
     return { server, app };
   }
 
+  /** Milliseconds from `since` until a read is served from Redis again. */
+  async function timeToFirstHit(app: CacheApp, since: number): Promise<number> {
+    for (;;) {
+      const { status } = await app.cache.getOrLoadWithStatus('probe', async () => 'probe');
+      if (status === 'HIT') return Date.now() - since;
+      await sleep(10);
+    }
+  }
+
   /** Readers over 50 keys for `ms`: every result is checked against its "row". */
   async function readLoad(app: CacheApp, ms: number) {
     const rows = new Map(Array.from({ length: 50 }, (_, i) => [i, `row-${i}`]));
@@ -72,8 +81,12 @@ describe('resilience under Redis faults (a redis-server of our own, killed and f
     await server.kill();
     await sleep(1500);
     await server.start();
+    const restartedAt = Date.now();
+    const recovery = timeToFirstHit(app, restartedAt);
     const outcome = await during;
-    console.info(`SIGKILL + restart: ${JSON.stringify(outcome)}`);
+    console.info(
+      `SIGKILL + restart: ${JSON.stringify(outcome)}, first cached hit ${await recovery} ms after restart`,
+    );
     expect(outcome.failed).toBe(0);
     expect(outcome.wrong).toBe(0);
     expect(outcome.p99).toBeLessThan(COMMAND_TIMEOUT_MS + LOADER_MS + 150);
@@ -90,8 +103,11 @@ describe('resilience under Redis faults (a redis-server of our own, killed and f
     server.freeze();
     await sleep(2000);
     server.thaw();
+    const recovery = timeToFirstHit(app, Date.now());
     const outcome = await during;
-    console.info(`SIGSTOP 2 s: ${JSON.stringify(outcome)}`);
+    console.info(
+      `SIGSTOP 2 s: ${JSON.stringify(outcome)}, first cached hit ${await recovery} ms after SIGCONT`,
+    );
     expect(outcome.failed).toBe(0);
     expect(outcome.wrong).toBe(0);
     expect(outcome.p99).toBeLessThan(COMMAND_TIMEOUT_MS + LOADER_MS + 150);

@@ -28,7 +28,14 @@ export async function startCacheApp(
     waitForRedis = options.enabled !== false,
   }: { providers?: Provider[]; waitForRedis?: boolean } = {},
 ): Promise<CacheApp> {
-  @Module({ imports: [CacheAsideModule.forRoot({ redis: REDIS_URL, ...options })], providers })
+  @Module({
+    imports: [
+      // A generous timeout: these tests count loads and statuses on a busy 2-core box, where
+      // a 50 ms GC or scheduling pause would turn a read into a BYPASS. Fault tests set theirs.
+      CacheAsideModule.forRoot({ redis: REDIS_URL, commandTimeoutMs: 500, ...options }),
+    ],
+    providers,
+  })
   class CacheTestModule {}
   const app = await NestFactory.createApplicationContext(CacheTestModule, { logger: false });
   const cache = app.get(CacheAsideService);

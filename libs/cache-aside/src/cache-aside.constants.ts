@@ -11,7 +11,7 @@ export const DEFAULT_OPTIONS = {
   redis: 'redis://127.0.0.1:6379',
   keyPrefix: 'cache',
   defaultTtlSeconds: 60,
-  commandTimeoutMs: 100,
+  commandTimeoutMs: 50,
   leaseTtlMs: 5000,
   lockWaitTimeoutMs: 10000,
   graceSeconds: 0,

@@ -29,7 +29,7 @@ export interface CacheAsideModuleOptions {
   /**
    * Bound on every Redis call the library makes, in milliseconds. A slower call is
    * treated as a Redis failure: the read becomes a miss, the write is skipped.
-   * @default 100
+   * @default 50
    */
   commandTimeoutMs?: number;
   /**
