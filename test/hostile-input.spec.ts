@@ -1,4 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compileKeyTemplate } from '../libs/cache-aside/src/keys';
 import { startCacheApp, type CacheApp } from './support/cache-app';
 import { OwnRedis } from './support/own-redis';
@@ -141,6 +145,34 @@ describe('credentials', () => {
       expect((await app.cache.getOrLoadWithStatus('k', async () => 'x')).status).toBe('HIT');
     } finally {
       await app.close();
+    }
+  });
+
+  it('connects over TLS with a rediss:// URL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cache-aside-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1'],
+        ...['-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1'],
+        ...['-addext', 'subjectAltName=IP:127.0.0.1'],
+      ],
+      { stdio: 'ignore' },
+    );
+    const tlsServer = await OwnRedis.startTls({ cert, key });
+    const app = await startCacheApp({
+      redis: { url: tlsServer.url, socket: { tls: true, ca: readFileSync(cert) } },
+      keyPrefix: 'tls',
+    });
+    try {
+      await app.cache.getOrLoad('k', async () => 'v');
+      expect((await app.cache.getOrLoadWithStatus('k', async () => 'x')).status).toBe('HIT');
+    } finally {
+      await app.close();
+      await tlsServer.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

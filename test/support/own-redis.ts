@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createClient } from 'redis';
 
@@ -21,7 +22,10 @@ export async function freePort(): Promise<number> {
 export class OwnRedis {
   private process?: ChildProcess;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly tls?: { cert: string; key: string },
+  ) {}
 
   static async start(port?: number): Promise<OwnRedis> {
     const redis = new OwnRedis(port ?? (await freePort()));
@@ -29,18 +33,39 @@ export class OwnRedis {
     return redis;
   }
 
+  /** A TLS-only server (no plain port) with the given certificate files. */
+  static async startTls(tls: { cert: string; key: string }): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort(), tls);
+    await redis.start();
+    return redis;
+  }
+
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
+  }
+
+  private get portArguments(): string[] {
+    if (!this.tls) return ['--port', String(this.port)];
+    return [
+      ...['--port', '0', '--tls-port', String(this.port), '--tls-auth-clients', 'no'],
+      ...['--tls-cert-file', this.tls.cert, '--tls-key-file', this.tls.key],
+      ...['--tls-ca-cert-file', this.tls.cert],
+    ];
   }
 
   async start(): Promise<void> {
     this.process = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [...this.portArguments, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       { stdio: 'ignore' },
     );
     for (let i = 0; i < 100; i++) {
-      const client = createClient({ url: this.url, socket: { reconnectStrategy: false } });
+      const client = createClient({
+        url: this.url,
+        socket: this.tls
+          ? { reconnectStrategy: false, tls: true, ca: readFileSync(this.tls.cert) }
+          : { reconnectStrategy: false },
+      });
       client.on('error', () => undefined);
       try {
         await client.connect();
