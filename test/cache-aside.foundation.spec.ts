@@ -207,6 +207,11 @@ describe('CacheAsideModule with a real Redis', () => {
     const hit = await request(app.getHttpServer()).get('/fixture-products/42').expect(200);
     expect(miss.headers['x-cache']).toBe('MISS');
     expect(hit.headers['x-cache']).toBe('HIT');
+    // time in Redis and in the loader, for devtools
+    expect(miss.headers['server-timing']).toMatch(
+      /^cache;desc="Redis";dur=[\d.]+, db;desc="Loader";dur=[\d.]+$/,
+    );
+    expect(Number(/db;desc="Loader";dur=([\d.]+)/.exec(hit.headers['server-timing'])?.[1])).toBe(0);
     expect(hit.body).toEqual(miss.body);
     expect(ProductFixtureController.loads).toBe(1);
   });

@@ -44,6 +44,21 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
     expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
   });
 
+  it('stampedeProtection: false (for demos and comparisons) loads once per concurrent call', async () => {
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await sleep(30);
+      return 'v';
+    };
+    await Promise.all(
+      Array.from({ length: 50 }, () =>
+        node.cache.getOrLoad('unprotected:1', loader, { stampedeProtection: false }),
+      ),
+    );
+    expect(loads).toBe(50);
+  });
+
   it('callers in another "process" (own Nest app and connections) wait for the lease holder instead of loading', async () => {
     const other = await anotherNode();
     let loads = 0;

@@ -117,9 +117,11 @@ export class CacheAsideService {
     }
     const logicalKey = normalizeCacheKey(key);
     const policy = this.policyFor(options);
-    const result = (await this.reads.run(logicalKey, () =>
-      this.readThrough(logicalKey, loader, policy),
-    )) as CacheResult<T>;
+    const result = (
+      options?.stampedeProtection === false
+        ? await this.readUnprotected(logicalKey, loader, policy)
+        : await this.reads.run(logicalKey, () => this.readThrough(logicalKey, loader, policy))
+    ) as CacheResult<T>;
     this.count(statusCounter[result.status]);
     cacheStatusContext.record(result.status);
     return result;
@@ -373,6 +375,26 @@ export class CacheAsideService {
     return this.loadUnderLease(key, loader, policy, entry);
   }
 
+  /** `stampedeProtection: false`: get, and on a miss load and set; no flight, no lease. */
+  private async readUnprotected<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+  ): Promise<CacheResult<T>> {
+    const entry = await this.readEntry<T>(key, policy.storage);
+    if (entry === 'unavailable') return this.bypass(key, loader);
+    if (entry && Date.now() < entry.freshUntilMs) return { value: entry.value, status: 'HIT' };
+    const value = await this.runLoader(key, loader);
+    const freshMs = this.freshMs(policy.ttlMs, policy);
+    const encoded = this.encodeForStore(key, value, freshMs, 0, policy.storage);
+    if (encoded !== undefined) {
+      await this.store
+        .write(key, encoded, this.entryTtlMs(freshMs, policy))
+        .catch((error) => this.redisFailed('set', error));
+    }
+    return { value, status: 'MISS' };
+  }
+
   /**
    * Miss or stale: take the lease and load, or wait for whoever holds it. Loops
    * because a wait ends in a fresh entry, a lease to take over, or a failure.
@@ -575,11 +597,15 @@ export class CacheAsideService {
 
   private async runLoader<T>(key: string, loader: Loader<T>): Promise<T> {
     this.count('loads', key);
+    const request = cacheStatusContext.active();
+    const started = request ? performance.now() : 0;
     try {
       return await loader();
     } catch (error) {
       this.count('loadErrors', key);
       throw error;
+    } finally {
+      if (request) request.loadMs += performance.now() - started;
     }
   }
 

@@ -37,12 +37,19 @@ export class CacheStatusInterceptor implements NestInterceptor {
   }
 }
 
+/**
+ * `X-Cache` with how the request's cached reads were served, and `Server-Timing` with
+ * the time they spent in Redis (`cache`) and in loaders (`db`), for browsers' devtools.
+ */
 function setStatusHeader(response: {
   setHeader?: (name: string, value: string) => void;
   headersSent?: boolean;
 }) {
-  const status = cacheStatusContext.current();
-  if (status && response.setHeader && !response.headersSent) {
-    response.setHeader(CACHE_STATUS_HEADER, status);
-  }
+  const request = cacheStatusContext.active();
+  if (!request?.status || !response.setHeader || response.headersSent) return;
+  response.setHeader(CACHE_STATUS_HEADER, request.status);
+  response.setHeader(
+    'Server-Timing',
+    `cache;desc="Redis";dur=${request.redisMs.toFixed(2)}, db;desc="Loader";dur=${request.loadMs.toFixed(2)}`,
+  );
 }

@@ -6,6 +6,14 @@ export interface CacheLoadOptions<T = unknown> {
    */
   profile?: string;
   /**
+   * `false` turns off single-flight and the lease for this call: a plain get, and on a
+   * miss load and set, like hand-written cache-aside. Only for demonstrations and
+   * comparisons (the demo page's "without protection" burst): it gives up "one load
+   * per key" and "no stale set".
+   * @default true
+   */
+  stampedeProtection?: boolean;
+  /**
    * How the entry is kept: `'string'` (the whole value) or `'hash'` (one Redis hash
    * field per top-level property, so `patch` can change fields in place and
    * `getFields` can read some without the rest).

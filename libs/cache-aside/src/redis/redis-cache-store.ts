@@ -2,10 +2,11 @@ import { ErrorReply } from 'redis';
 import type { CacheStore, LeaseReply, PatchOutcome, ReadOrLeaseRequest } from '../interfaces';
 import { HEADER_FIELD, type CacheStorage, type StoredEntry } from '../serialization/cache-entry';
 import type { CacheKeyLayout } from './cache-key-layout';
+import { cacheStatusContext } from '../cache-status.context';
 import { CacheRedisUnavailableError } from '../errors/cache-redis-unavailable.error';
 import type { CircuitBreaker } from './circuit-breaker';
 import { CommandDeadlines } from './command-deadlines';
-import type { CacheRedisClient } from './redis-connection';
+import type { CacheRedisCommands } from './connection-support';
 
 /** Script arguments for an entry: its storage, then the string or the field/value pairs. */
 function entryArguments(entry: StoredEntry): ['string' | 'hash', ...string[]] {
@@ -33,7 +34,7 @@ export class RedisCacheStore implements CacheStore {
   unsafeSkipLeaseCheck = false;
 
   constructor(
-    private readonly client: CacheRedisClient,
+    private readonly client: CacheRedisCommands,
     private readonly layout: CacheKeyLayout,
     timeoutMs: number,
     private readonly breaker: CircuitBreaker,
@@ -45,10 +46,18 @@ export class RedisCacheStore implements CacheStore {
   /**
    * Every Redis call: refused at once while the circuit is open, bounded by our own
    * timeout, and counted by the breaker. Reply errors (WRONGTYPE...) are Redis
-   * answering, so they don't count as failures.
+   * answering, so they don't count as failures. `late` gets a result that arrived
+   * after the caller was told the call timed out (a frozen server thawed, or a
+   * Sentinel client that held the call until it found the promoted master).
    */
-  private call<T>(operation: string, command: () => Promise<T>): Promise<T> {
+  private call<T>(
+    operation: string,
+    command: () => Promise<T>,
+    late?: (result: T) => void,
+  ): Promise<T> {
     if (!this.breaker.allow()) return Promise.reject(new CacheRedisUnavailableError(operation));
+    const request = cacheStatusContext.active();
+    const started = request ? performance.now() : 0;
     return new Promise<T>((resolve, reject) => {
       const pending = this.deadlines.start(operation, (timeout) => {
         this.breaker.failed();
@@ -56,7 +65,11 @@ export class RedisCacheStore implements CacheStore {
       });
       command().then(
         (result) => {
-          if (!this.deadlines.finish(pending)) return;
+          if (!this.deadlines.finish(pending)) {
+            late?.(result);
+            return;
+          }
+          if (request) request.redisMs += performance.now() - started;
           this.breaker.succeeded();
           resolve(result);
         },
@@ -93,18 +106,25 @@ export class RedisCacheStore implements CacheStore {
   }
 
   async readOrLease(key: string, request: ReadOrLeaseRequest): Promise<LeaseReply> {
-    const [state, raw, detail] = (await this.call('read-or-lease', () =>
-      this.client.readOrLease(
-        this.layout.value(key),
-        this.layout.lease(key),
-        this.layout.failure(key),
-        request.token,
-        request.leaseTtlMs,
-        request.nowMs,
-        request.refreshFreshUntil === undefined ? '0' : String(request.refreshFreshUntil),
-        request.waitingSinceMs ?? 0,
-        request.mayServeStale ? '1' : '0',
-      ),
+    const [state, raw, detail] = (await this.call(
+      'read-or-lease',
+      () =>
+        this.client.readOrLease(
+          this.layout.value(key),
+          this.layout.lease(key),
+          this.layout.failure(key),
+          request.token,
+          request.leaseTtlMs,
+          request.nowMs,
+          request.refreshFreshUntil === undefined ? '0' : String(request.refreshFreshUntil),
+          request.waitingSinceMs ?? 0,
+          request.mayServeStale ? '1' : '0',
+        ),
+      // The caller gave up and loads without the lease: a lease granted to nobody
+      // would keep every other caller of the key waiting until it expires.
+      ([lateState]) => {
+        if (lateState === 'GRANTED') this.releaseQuietly(key, request.token);
+      },
     )) as [string, string | string[] | null, number | string];
     const entry = toStoredEntry(raw);
     switch (state) {
@@ -155,6 +175,20 @@ export class RedisCacheStore implements CacheStore {
         failure?.record ?? '',
       ),
     );
+  }
+
+  private releaseQuietly(key: string, token: string): void {
+    this.client
+      .releaseLease(
+        this.layout.lease(key),
+        this.layout.failure(key),
+        token,
+        this.layout.channel,
+        key,
+        0,
+        '',
+      )
+      .catch(() => undefined);
   }
 
   async extendLease(key: string, token: string, leaseTtlMs: number): Promise<boolean> {
