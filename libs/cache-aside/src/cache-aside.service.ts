@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { CACHE_ASIDE_OPTIONS, CACHE_ASIDE_STORE } from './cache-aside.constants';
 import { cacheStatusContext } from './cache-status.context';
 import { CacheLoadFailedError } from './errors/cache-load-failed.error';
@@ -10,14 +9,22 @@ import type {
   CacheLoadOptions,
   CacheResult,
   CacheStats,
-  CacheStatus,
   CacheStore,
   LeaseReply,
   PatchOutcome,
 } from './interfaces';
 import { normalizeCacheKey } from './keys';
 import { type ResolvedModuleOptions } from './resolve-module-options';
+import { CacheCounters, STATUS_COUNTER } from './read-path/cache-counters';
 import { PendingEvictions } from './read-path/pending-evictions';
+import {
+  ALL_ENTRIES_TAG,
+  entryTtlMsOf,
+  freshMsOf,
+  ReadPolicies,
+  type ReadPolicy,
+} from './read-path/read-policy';
+import { SettleWaiters } from './read-path/settle-waiters';
 import { Semaphore } from './read-path/semaphore';
 import { SingleFlight } from './read-path/single-flight';
 import {
@@ -37,31 +44,6 @@ import {
 
 type Loader<T> = () => T | Promise<T>;
 
-interface ReadPolicy {
-  ttlMs: number;
-  notFoundTtlMs: number;
-  graceMs: number;
-  beta: number;
-  jitter: number;
-  isNotFound: (value: unknown) => boolean;
-  shouldCache: (value: unknown) => boolean;
-  tags: readonly string[];
-  tagsFromResult?: (value: unknown) => string[];
-  storage: CacheStorage;
-}
-
-const NO_TAGS: readonly string[] = [];
-/**
- * The tag every entry joins with `trackAllKeys`, for `evictAll`. Its NUL character
- * can't appear in a user's tag (normalized tags are printable ASCII), so no clash.
- */
-const ALL_ENTRIES_TAG = '\u0000all';
-const ALL_ENTRIES: readonly string[] = [ALL_ENTRIES_TAG];
-
-const isNullish = (value: unknown) => value === null || value === undefined;
-const cacheEverything = () => true;
-/** Waiters re-check this often even without a notification (a lost message, a dead subscriber). */
-const FALLBACK_POLL_MS = 150;
 /** Keys deleted per round trip when a tag is invalidated. */
 const INVALIDATION_BATCH = 500;
 
@@ -75,12 +57,10 @@ export class CacheAsideService {
   private readonly logger = new Logger('CacheAside');
   private readonly reads = new SingleFlight<CacheResult<unknown>>();
   private readonly refreshing = new Set<string>();
-  private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly events = new EventEmitter();
+  private readonly waiters = new SettleWaiters();
+  private readonly counters = new CacheCounters();
   private readonly loggedOnce = new Set<string>();
-  private counters: CacheStats = emptyStats();
-  private readonly policies = new WeakMap<object, ReadPolicy>();
-  private defaultPolicy?: ReadPolicy;
+  private readonly policies: ReadPolicies;
   private readonly pending: PendingEvictions;
   private flushing?: Promise<boolean>;
   private readonly loadsWithoutRedis: Semaphore;
@@ -89,8 +69,8 @@ export class CacheAsideService {
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
     @Inject(CACHE_ASIDE_STORE) private readonly store: CacheStore,
   ) {
-    this.events.setMaxListeners(0);
-    store.onSettled((key) => this.wakeWaiters(key));
+    this.policies = new ReadPolicies(options);
+    store.onSettled((key) => this.waiters.wake(key));
     store.onAvailable(() => void this.cacheIsTrustworthy());
     this.pending = new PendingEvictions(options.maxPendingEvictions);
     this.loadsWithoutRedis = new Semaphore(options.maxConcurrentLoadsWithoutRedis);
@@ -116,13 +96,13 @@ export class CacheAsideService {
       return { value: await loader(), status: 'BYPASS' };
     }
     const logicalKey = normalizeCacheKey(key);
-    const policy = this.policyFor(options);
+    const policy = this.policies.for(options);
     const result = (
       options?.stampedeProtection === false
         ? await this.readUnprotected(logicalKey, loader, policy)
         : await this.reads.run(logicalKey, () => this.readThrough(logicalKey, loader, policy))
     ) as CacheResult<T>;
-    this.count(statusCounter[result.status]);
+    this.count(STATUS_COUNTER[result.status]);
     cacheStatusContext.record(result.status);
     return result;
   }
@@ -150,12 +130,12 @@ export class CacheAsideService {
     if (!this.options.enabled) return false;
     const logicalKey = normalizeCacheKey(key);
     const policy =
-      ttlSeconds === undefined ? this.policyFor(undefined) : this.buildPolicy({ ttlSeconds });
-    const freshMs = this.freshMs(policy.ttlMs, policy);
+      ttlSeconds === undefined ? this.policies.for(undefined) : this.policies.build({ ttlSeconds });
+    const freshMs = freshMsOf(policy.ttlMs, policy);
     const encoded = this.encodeForStore(logicalKey, value, freshMs, 0, storage);
     if (encoded === undefined) return false;
     try {
-      const entryTtlMs = this.entryTtlMs(freshMs, policy);
+      const entryTtlMs = entryTtlMsOf(freshMs, policy);
       if (policy.tags.length > 0) {
         await this.store.joinTags([...policy.tags], logicalKey, Date.now() + entryTtlMs);
       }
@@ -343,17 +323,16 @@ export class CacheAsideService {
   }
 
   stats(): CacheStats {
-    return { ...this.counters };
+    return this.counters.snapshot();
   }
 
   resetStats(): void {
-    this.counters = emptyStats();
+    this.counters.reset();
   }
 
   /** Subscribes to one counter's events; the listener gets the logical key. */
   on(event: CacheEventName, listener: (key: string) => void): () => void {
-    this.events.on(event, listener);
-    return () => this.events.off(event, listener);
+    return this.counters.on(event, listener);
   }
 
   private async readThrough<T>(
@@ -385,11 +364,11 @@ export class CacheAsideService {
     if (entry === 'unavailable') return this.bypass(key, loader);
     if (entry && Date.now() < entry.freshUntilMs) return { value: entry.value, status: 'HIT' };
     const value = await this.runLoader(key, loader);
-    const freshMs = this.freshMs(policy.ttlMs, policy);
+    const freshMs = freshMsOf(policy.ttlMs, policy);
     const encoded = this.encodeForStore(key, value, freshMs, 0, policy.storage);
     if (encoded !== undefined) {
       await this.store
-        .write(key, encoded, this.entryTtlMs(freshMs, policy))
+        .write(key, encoded, entryTtlMsOf(freshMs, policy))
         .catch((error) => this.redisFailed('set', error));
     }
     return { value, status: 'MISS' };
@@ -460,7 +439,7 @@ export class CacheAsideService {
             waitingSinceMs = now;
             this.count('leaseWaits', key);
           }
-          await this.waitForSettle(key, Math.min(reply.leaseTtlMs + 10, deadline - now));
+          await this.waiters.wait(key, Math.min(reply.leaseTtlMs + 10, deadline - now));
           break;
         }
       }
@@ -516,11 +495,11 @@ export class CacheAsideService {
     }
     clearInterval(keepAlive);
     const loadMs = performance.now() - started;
-    const freshMs = this.freshMs(
+    const freshMs = freshMsOf(
       policy.isNotFound(value) ? policy.notFoundTtlMs : policy.ttlMs,
       policy,
     );
-    const entryTtlMs = this.entryTtlMs(freshMs, policy);
+    const entryTtlMs = entryTtlMsOf(freshMs, policy);
     let encoded =
       tagging !== 'untracked' && policy.shouldCache(value)
         ? this.encodeForStore(key, value, freshMs, loadMs, policy.storage)
@@ -657,28 +636,6 @@ export class CacheAsideService {
       .finally(() => this.refreshing.delete(key));
   }
 
-  private waitForSettle(key: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.waiters.get(key);
-      if (!set) this.waiters.set(key, (set = new Set()));
-      const waiters = set;
-      const poll = FALLBACK_POLL_MS * (0.5 + Math.random());
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0 && this.waiters.get(key) === waiters) this.waiters.delete(key);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(1, Math.min(timeoutMs, poll)));
-      waiters.add(done);
-    });
-  }
-
-  private wakeWaiters(key: string): void {
-    const waiters = this.waiters.get(key);
-    if (waiters) for (const wake of [...waiters]) wake();
-  }
-
   /**
    * The hit path: one GET (or HGETALL for hash entries). An entry of the other kind
    * (the storage of a key changed between deploys) is read once that way, then replaced.
@@ -756,72 +713,6 @@ export class CacheAsideService {
     return encoded;
   }
 
-  /** How long a new entry stays fresh: the TTL, spread by the jitter. */
-  private freshMs(ttlMs: number, policy: ReadPolicy): number {
-    return policy.jitter > 0 ? ttlMs * (1 + policy.jitter * (Math.random() * 2 - 1)) : ttlMs;
-  }
-
-  /** Redis keeps the entry for its fresh time plus grace, then drops it. */
-  private entryTtlMs(freshMs: number, policy: ReadPolicy): number {
-    return Math.max(1, Math.round(freshMs + policy.graceMs));
-  }
-
-  /**
-   * Per-call options merged over the module's. Decorators pass the same options
-   * object on every call, so the merge is done once per object, off the hit path.
-   */
-  private policyFor<T>(options: CacheLoadOptions<T> | undefined): ReadPolicy {
-    if (!options) return (this.defaultPolicy ??= this.buildPolicy(undefined));
-    if (options.tags) return this.buildPolicy(options); // per-call tags: nothing to reuse
-    let policy = this.policies.get(options);
-    if (!policy) {
-      policy = this.buildPolicy(options);
-      this.policies.set(options, policy);
-    }
-    return policy;
-  }
-
-  private buildPolicy<T>(callOptions: CacheLoadOptions<T> | undefined): ReadPolicy {
-    const o = this.options;
-    const options = this.withProfile(callOptions);
-    const ttlSeconds = options?.ttlSeconds ?? o.defaultTtlSeconds;
-    const earlyRefresh = options?.earlyRefresh ?? o.earlyRefresh;
-    return {
-      ttlMs: ttlSeconds * 1000,
-      notFoundTtlMs: (options?.notFoundTtlSeconds ?? o.notFoundTtlSeconds ?? ttlSeconds) * 1000,
-      graceMs: (options?.graceSeconds ?? o.graceSeconds) * 1000,
-      beta: earlyRefresh === true ? 1 : earlyRefresh === false ? 0 : earlyRefresh,
-      jitter: (options?.ttlJitterPercent ?? o.ttlJitterPercent) / 100,
-      isNotFound: (options?.isNotFound as (value: unknown) => boolean) ?? isNullish,
-      shouldCache: (options?.shouldCache as (value: unknown) => boolean) ?? cacheEverything,
-      tags: this.tagsOf(options?.tags),
-      tagsFromResult: options?.tagsFromResult as ((value: unknown) => string[]) | undefined,
-      storage: options?.storage ?? 'string',
-    };
-  }
-
-  /** A call's tags, normalized; every entry also joins the all-entries tag when tracked. */
-  private tagsOf(tags: string[] | undefined): readonly string[] {
-    if (!tags) return this.options.trackAllKeys ? ALL_ENTRIES : NO_TAGS;
-    const normalized = new Set(tags.map(normalizeCacheKey));
-    if (this.options.trackAllKeys) normalized.add(ALL_ENTRIES_TAG);
-    return [...normalized];
-  }
-
-  /** Call options over their named profile (module option `profiles`). */
-  private withProfile<T>(
-    options: CacheLoadOptions<T> | undefined,
-  ): CacheLoadOptions<T> | undefined {
-    if (!options?.profile) return options;
-    const profile = this.options.profiles[options.profile];
-    if (!profile) {
-      throw new CacheOptionsError(
-        `Unknown cache profile '${options.profile}'; the module defines: ${Object.keys(this.options.profiles).join(', ') || 'none'}`,
-      );
-    }
-    return { ...(profile as CacheLoadOptions<T>), ...stripUndefined(options) };
-  }
-
   private redisFailed(operation: string, error: unknown): void {
     this.count('redisErrors', operation);
     this.logOnce(
@@ -830,9 +721,8 @@ export class CacheAsideService {
     );
   }
 
-  private count(counter: CacheEventName, key: string = ''): void {
-    this.counters[counter]++;
-    if (this.events.listenerCount(counter) > 0) this.events.emit(counter, key);
+  private count(counter: CacheEventName, key = ''): void {
+    this.counters.count(counter, key);
   }
 
   private logOnce(id: string, message: string): void {
@@ -841,36 +731,6 @@ export class CacheAsideService {
     this.loggedOnce.add(id);
     this.logger.warn(message);
   }
-}
-
-const statusCounter: Record<CacheStatus, CacheEventName> = {
-  HIT: 'hits',
-  MISS: 'misses',
-  STALE: 'staleServed',
-  BYPASS: 'bypasses',
-};
-
-function emptyStats(): CacheStats {
-  return {
-    hits: 0,
-    misses: 0,
-    staleServed: 0,
-    bypasses: 0,
-    loads: 0,
-    loadErrors: 0,
-    refreshes: 0,
-    leaseWaits: 0,
-    leaseTakeovers: 0,
-    leaseWaitTimeouts: 0,
-    rejectedFills: 0,
-    corruptEntries: 0,
-    uncacheableValues: 0,
-    redisErrors: 0,
-  };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isWrongType(error: unknown): boolean {

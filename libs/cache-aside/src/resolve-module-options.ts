@@ -36,6 +36,6 @@ export function resolveModuleOptions(options: CacheAsideModuleOptions): Resolved
   return resolved;
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
+export function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
