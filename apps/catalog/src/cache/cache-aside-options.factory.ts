@@ -1,9 +1,10 @@
 import type { CacheAsideModuleOptions } from '@app/cache-aside';
 import type { CacheConfig } from '../config/catalog-config';
+import { CATEGORY_PAGE_PROFILE } from './cache-profiles.constants';
 
 /**
- * The library's module options from the catalog's cache settings. Per-read TTLs that
- * differ from the module's (category pages) are set where those reads are cached.
+ * The library's module options from the catalog's cache settings. The module's defaults are
+ * the product view's; reads that differ (category pages) get a profile.
  */
 export function buildCacheAsideOptions(cache: CacheConfig): CacheAsideModuleOptions {
   return {
@@ -13,5 +14,8 @@ export function buildCacheAsideOptions(cache: CacheConfig): CacheAsideModuleOpti
     defaultTtlSeconds: cache.ttlSeconds,
     notFoundTtlSeconds: cache.notFoundTtlSeconds,
     graceSeconds: cache.graceSeconds,
+    profiles: {
+      [CATEGORY_PAGE_PROFILE]: { ttlSeconds: cache.pageTtlSeconds },
+    },
   };
 }

@@ -29,15 +29,16 @@ export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): Catalog
  *   go to the database (X-Cache: BYPASS) until Redis answers again.
  * - CACHE_ENABLED (true): false turns the cache off, e.g. to measure the database alone.
  * - CACHE_KEY_PREFIX (catalog): letters, digits and _ . : - only.
- * - CACHE_TTL_SECONDS (60): how long a product stays cached. Writes evict it, so this bounds
- *   staleness only for changes made behind the app's back, or evictions Redis failed to take.
+ * - CACHE_TTL_SECONDS (60): how long a product stays cached. Writes evict or patch it, so
+ *   this bounds staleness only for changes made behind the app's back, evictions Redis failed
+ *   to take, or two PATCHes of one product racing (see ProductsService.patch).
  * - CACHE_NOT_FOUND_TTL_SECONDS (10): how long "no such product" stays cached. Creating
  *   the product evicts it; kept short because ids are guessable and each one costs a key.
- * - CACHE_PAGE_TTL_SECONDS (10): how long a category page stays cached. Writes don't evict
- *   pages yet, so this is how long a page may lag behind them.
- * - CACHE_GRACE_SECONDS (0): how long an expired product may still be served while one
- *   caller reloads it, or while the database fails. Pages get no grace, so their lag stays
- *   bounded by CACHE_PAGE_TTL_SECONDS.
+ * - CACHE_PAGE_TTL_SECONDS (10): how long a category page stays cached. Writes invalidate
+ *   the pages of the categories they touch, so, as for products, this only bounds changes
+ *   made behind the app's back or invalidations Redis failed to take.
+ * - CACHE_GRACE_SECONDS (0): how long an expired product or page may still be served while
+ *   one caller reloads it, or while the database fails. Evicted entries are never served.
  */
 function loadCacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
   const keyPrefix = readString(env, 'CACHE_KEY_PREFIX') ?? 'catalog';

@@ -19,9 +19,9 @@ export interface CacheConfig {
   ttlSeconds: number;
   /** Time to live of a cached "no such product", which absorbs floods of one unknown id. */
   notFoundTtlSeconds: number;
-  /** Time to live of a cached category page: also how long a page may lag behind writes. */
+  /** Time to live of a cached category page (writes invalidate pages by category tag). */
   pageTtlSeconds: number;
-  /** Seconds a product entry is served stale past its TTL while one caller reloads it; 0: off. */
+  /** Seconds an entry is served stale past its TTL while one caller reloads it; 0: off. */
   graceSeconds: number;
 }
 

@@ -2,15 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { CacheAsideService } from '@app/cache-aside';
 
-// Shared by every instance on one Redis (a per-instance key would only add keys); the short
-// TTL keeps it from outliving the probes.
-const PROBE_KEY = 'health:probe';
-const PROBE_TTL_SECONDS = 5;
-
 /**
- * Redis as the cache sees it, through the cache's own connection: a second client could be
- * up while the cache's is not. A write is the probe because `set` is the one call that
- * says whether Redis took it (a read can't tell "absent" from "unavailable").
+ * Redis as the cache sees it: a PING through the cache's own connection, circuit breaker and
+ * command timeout, so "up" means cached reads can reach Redis now (a second client could be
+ * up while the cache's is not), and a check costs no key.
  *
  * Redis down is reported as degraded, not down: the app keeps serving every read from the
  * database (X-Cache: BYPASS) and reconnects by itself, so failing readiness would only take
@@ -25,9 +20,9 @@ export class RedisHealthIndicator {
 
   async check<const Key extends string>(key: Key) {
     const indicator = this.indicators.check(key);
+    // isAvailable() is false when caching is off: that is a setting, not an outage.
     if (!this.cache.enabled) return indicator.up({ cache: 'disabled' });
-    // set() is bounded by the cache's command timeout and fails at once while disconnected.
-    if (await this.cache.set(PROBE_KEY, Date.now(), PROBE_TTL_SECONDS)) return indicator.up();
+    if (await this.cache.isAvailable()) return indicator.up();
     return indicator.degraded({
       message: 'Redis is unavailable: reads go to the database (X-Cache: BYPASS)',
     });

@@ -33,7 +33,6 @@ import { ProductPage } from './dto/product-page.dto';
 import { ProductView } from './dto/product-view.dto';
 import { ReplaceProductDto } from './dto/replace-product.dto';
 import { ReviewView } from './dto/review-view.dto';
-import { ProductPageCache } from './product-page-cache.provider';
 import { ProductsService } from './products.service';
 
 const ID_PARAM = {
@@ -46,10 +45,7 @@ const ID_PARAM = {
 @ApiTags('products')
 @Controller('products')
 export class ProductsController {
-  constructor(
-    private readonly products: ProductsService,
-    private readonly pages: ProductPageCache,
-  ) {}
+  constructor(private readonly products: ProductsService) {}
 
   @Get(':id')
   @ApiOperation({ summary: 'A product with its rating summary' })
@@ -66,7 +62,7 @@ export class ProductsController {
   @ApiOkResponse({ type: ProductPage })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid or unknown query parameter' })
   findPage(@Query() query: ListProductsQueryDto): Promise<ProductPage> {
-    return this.pages.findPage(query.category, query.page, query.limit);
+    return this.products.findPage(query.category, query.page, query.limit);
   }
 
   @Post()

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { productPageCacheProvider } from './product-page-cache.provider';
 import { Product } from './product.entity';
 import { ProductsController } from './products.controller';
 import { ProductsService } from './products.service';
@@ -9,7 +8,7 @@ import { Review } from './review.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Product, Review])],
   controllers: [ProductsController],
-  providers: [ProductsService, productPageCacheProvider],
+  providers: [ProductsService],
   exports: [ProductsService],
 })
 export class ProductsModule {}

@@ -1,9 +1,11 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
 import { CacheAsideService } from '@app/cache-aside';
 import { createCatalogApp } from '../../src/catalog-app.factory';
 import { QueryCounter } from '../../src/database/query-counter';
+import { Product } from '../../src/products/product.entity';
 import { testCatalogConfig } from './test-catalog-config';
 import type { TestDatabase } from './test-database';
 import {
@@ -14,15 +16,15 @@ import {
   waitForCache,
 } from './test-redis';
 
-/** Short, so the test of the staleness bound on pages waits about a second. */
-const PAGE_TTL_SECONDS = 1;
 /** Start-up (migrations, seed, the cache's first connection) on a loaded CI machine. */
 const START_TIMEOUT_MS = 15_000;
 
 /**
  * What the cache promises the catalog's clients, per database engine, against the real app
  * and the real Redis at REDIS_URL (under a key prefix of this file's own): reads after a
- * write see it, unknown ids don't reach the database per request, responses say X-Cache.
+ * write see it, unknown ids don't reach the database per request, a PATCH updates the
+ * cached view in place, writes invalidate exactly their categories' pages, responses say
+ * X-Cache.
  */
 export function describeCatalogCache(database: TestDatabase): void {
   if (database.unavailableReason) {
@@ -36,12 +38,13 @@ export function describeCatalogCache(database: TestDatabase): void {
     let redis: TestRedis;
     let queries: QueryCounter;
     let keyPrefix: string;
+    let pageTtlSeconds: number;
     let skuSeq = 0;
+    let categorySeq = 0;
 
     beforeAll(async () => {
-      const config = testCatalogConfig(await database.create(), {
-        cache: { pageTtlSeconds: PAGE_TTL_SECONDS },
-      });
+      const config = testCatalogConfig(await database.create());
+      pageTtlSeconds = config.cache.pageTtlSeconds;
       keyPrefix = config.cache.keyPrefix;
       redis = await connectTestRedis(config.cache.redisUrl);
       app = await createCatalogApp({ config, logger: ['error', 'warn'] });
@@ -86,6 +89,33 @@ export function describeCatalogCache(database: TestDatabase): void {
       return res.body as { id: number; name: string; category: string };
     }
 
+    /**
+     * A category of its own per test, so its pages start uncached. The characters a key
+     * encodes (':', '/', '*', braces, spaces) check that the tag a page joins through its
+     * template is the one writes invalidate by name (cacheKey).
+     */
+    function newCategory(): string {
+      return `tags ${++categorySeq}: a/b*{c}`;
+    }
+
+    function productKey(id: number): string {
+      return `${keyPrefix}:{product:${id}}`;
+    }
+
+    async function readPage(category: string, page = 1, limit = 20) {
+      const res = await http.get('/products').query({ category, page, limit }).expect(200);
+      return {
+        xCache: res.headers['x-cache'] as string | undefined,
+        body: res.body as { total: number; items: Array<Record<string, unknown>> },
+      };
+    }
+
+    /** MISS then HIT: the page is cached for sure before a write. */
+    async function cachePage(category: string, page = 1, limit = 20) {
+      expect((await readPage(category, page, limit)).xCache).toBe('MISS');
+      expect((await readPage(category, page, limit)).xCache).toBe('HIT');
+    }
+
     /** Reads twice so the product is cached for sure before a write: MISS then HIT. */
     async function readIntoCache(id: number) {
       expect((await http.get(`/products/${id}`).expect(200)).headers['x-cache']).toBe('MISS');
@@ -105,6 +135,19 @@ export function describeCatalogCache(database: TestDatabase): void {
         expect(hit?.status).toBe(200);
         expect(hit?.headers['x-cache']).toBe('HIT');
         expect(hit?.body).toEqual(miss?.body);
+      });
+
+      it('says where the time went in Server-Timing: Redis (cache) and the database (db)', async () => {
+        const timing = (res: request.Response) =>
+          /^cache;desc="Redis";dur=(\d+\.\d\d), db;desc="Loader";dur=(\d+\.\d\d)$/
+            .exec(String(res.headers['server-timing']))
+            ?.slice(1)
+            .map(Number);
+        const miss = timing(await http.get('/products/6').expect(200));
+        const hit = timing(await http.get('/products/6').expect(200));
+        expect(miss).toEqual([expect.any(Number), expect.any(Number)]);
+        expect(miss?.[1]).toBeGreaterThan(0);
+        expect(hit).toEqual([expect.any(Number), 0]);
       });
 
       it('stores the view under <prefix>:{product:<id>} for CACHE_TTL_SECONDS', async () => {
@@ -246,19 +289,198 @@ export function describeCatalogCache(database: TestDatabase): void {
         expect(await redis.exists(`${keyPrefix}:{products:books:page:2:1}`)).toBe(1);
       });
 
-      it('lags behind writes by at most CACHE_PAGE_TTL_SECONDS (pages are not evicted yet)', async () => {
-        const url = '/products?category=cache-e2e-pages';
-        expect((await http.get(url).expect(200)).body.total).toBe(0);
-        const { id } = await createProduct({ category: 'cache-e2e-pages' });
+      it('joins its category tag and keeps CACHE_PAGE_TTL_SECONDS (from a cache profile)', async () => {
+        await http.get('/products?category=books&page=3&limit=1').expect(200);
+        const ttl = await redis.ttl(`${keyPrefix}:{products:books:page:3:1}`);
+        expect(ttl).toBeGreaterThan(pageTtlSeconds - 5);
+        expect(ttl).toBeLessThanOrEqual(pageTtlSeconds);
+        expect(await redis.zRange(`${keyPrefix}:tag:{category:books}`, 0, -1)).toContain(
+          'products:books:page:3:1',
+        );
+      });
+    });
 
-        const stale = await http.get(url).expect(200);
-        expect(stale.headers['x-cache']).toBe('HIT');
-        expect(stale.body.total).toBe(0);
+    describe('category pages are invalidated by tag, on writes to their category only', () => {
+      it("POST: every page of the new product's category, not another category's", async () => {
+        const [category, other] = [newCategory(), newCategory()];
+        await createProduct({ category });
+        await cachePage(category, 1, 1);
+        await cachePage(category, 2, 1);
+        await cachePage(other);
 
-        await new Promise((resolve) => setTimeout(resolve, PAGE_TTL_SECONDS * 1000 + 100));
-        const fresh = await http.get(url).expect(200);
-        expect(fresh.headers['x-cache']).toBe('MISS');
-        expect(fresh.body.items.map((p: { id: number }) => p.id)).toEqual([id]);
+        const { id } = await createProduct({ category });
+
+        const first = await readPage(category, 1, 1);
+        expect(first.xCache).toBe('MISS');
+        expect(first.body.total).toBe(2);
+        const second = await readPage(category, 2, 1);
+        expect(second.xCache).toBe('MISS');
+        expect(second.body.items.map((p) => p.id)).toEqual([id]);
+        expect((await readPage(other)).xCache).toBe('HIT');
+      });
+
+      it('PUT: its category; on a category change, both the old and the new one', async () => {
+        const [from, to, bystander] = [newCategory(), newCategory(), newCategory()];
+        const { id } = await createProduct({ category: from });
+        await createProduct({ category: bystander });
+        await Promise.all([cachePage(from), cachePage(to), cachePage(bystander)]);
+        const replacement = {
+          sku: `CACHE-TAGS-${id}`,
+          name: 'Renamed',
+          category: from,
+          priceCents: 1,
+          stock: 1,
+        };
+
+        await http.put(`/products/${id}`).send(replacement).expect(200);
+        const renamed = await readPage(from);
+        expect(renamed.xCache).toBe('MISS');
+        expect(renamed.body.items).toEqual([expect.objectContaining({ id, name: 'Renamed' })]);
+        expect((await readPage(to)).xCache).toBe('HIT');
+
+        await http
+          .put(`/products/${id}`)
+          .send({ ...replacement, category: to })
+          .expect(200);
+        const left = await readPage(from);
+        expect(left.xCache).toBe('MISS');
+        expect(left.body.total).toBe(0);
+        const joined = await readPage(to);
+        expect(joined.xCache).toBe('MISS');
+        expect(joined.body.items.map((p) => p.id)).toEqual([id]);
+        expect((await readPage(bystander)).xCache).toBe('HIT');
+      });
+
+      it('PATCH: its category, whose pages list price and stock', async () => {
+        const [category, other] = [newCategory(), newCategory()];
+        const { id } = await createProduct({ category, priceCents: 1000 });
+        await createProduct({ category: other });
+        await Promise.all([cachePage(category), cachePage(other)]);
+
+        await http.patch(`/products/${id}`).send({ priceCents: 1999 }).expect(200);
+
+        const page = await readPage(category);
+        expect(page.xCache).toBe('MISS');
+        expect(page.body.items).toEqual([expect.objectContaining({ id, priceCents: 1999 })]);
+        expect((await readPage(other)).xCache).toBe('HIT');
+      });
+
+      it('DELETE: the category the row had', async () => {
+        const [category, other] = [newCategory(), newCategory()];
+        const { id } = await createProduct({ category });
+        await createProduct({ category: other });
+        await Promise.all([cachePage(category), cachePage(other)]);
+
+        await http.delete(`/products/${id}`).expect(204);
+
+        const page = await readPage(category);
+        expect(page.xCache).toBe('MISS');
+        expect(page.body.total).toBe(0);
+        expect((await readPage(other)).xCache).toBe('HIT');
+      });
+
+      it('a review leaves pages cached: they carry no rating', async () => {
+        const category = newCategory();
+        const { id } = await createProduct({ category });
+        await cachePage(category);
+        await http.post(`/products/${id}/reviews`).send({ rating: 3, body: 'ok' }).expect(201);
+        expect((await readPage(category)).xCache).toBe('HIT');
+      });
+    });
+
+    describe('PATCH updates the cached view in place', () => {
+      it("the next GET is a HIT with the new values; no statement but the PATCH's own", async () => {
+        const { id } = await createProduct({ priceCents: 1000, stock: 10 });
+        await http.post(`/products/${id}/reviews`).send({ rating: 5, body: 'great' }).expect(201);
+        const cached = await readIntoCache(id);
+        expect(await redis.type(productKey(id))).toBe('hash');
+        const fieldsBefore = await redis.hGetAll(productKey(id));
+        const cache = app.get(CacheAsideService);
+        const loadsBefore = cache.stats().loads;
+
+        let patched: request.Response | undefined;
+        let read: request.Response | undefined;
+        const patchStatements = await statementsDuring(
+          async () => (patched = await http.patch(`/products/${id}`).send({ priceCents: 1500 })),
+        );
+        // UPDATE, then the read-back of the view for the response; pages cost none (a tag).
+        expect(patchStatements).toBe(2);
+        expect(patched?.status).toBe(200);
+        expect(await statementsDuring(async () => (read = await http.get(`/products/${id}`)))).toBe(
+          0,
+        );
+
+        expect(read?.headers['x-cache']).toBe('HIT');
+        expect(read?.body).toEqual(patched?.body);
+        expect(read?.body).toEqual({
+          ...cached,
+          priceCents: 1500,
+          updatedAt: patched?.body.updatedAt,
+        });
+        expect(read?.body.rating).toEqual({ count: 1, average: 5 });
+        expect(cache.stats().loads).toBe(loadsBefore);
+        // Only the changed fields were written (updated_at has 1 s resolution on SQLite,
+        // so it may not have changed).
+        const fieldsAfter = await redis.hGetAll(productKey(id));
+        expect(Object.keys(fieldsAfter).sort()).toEqual(Object.keys(fieldsBefore).sort());
+        const changed = Object.keys(fieldsAfter).filter((f) => fieldsAfter[f] !== fieldsBefore[f]);
+        expect(changed).toContain('.priceCents');
+        expect(changed.filter((f) => f !== '.priceCents' && f !== '.updatedAt')).toEqual([]);
+
+        await http.patch(`/products/${id}`).send({ stock: 0 }).expect(200);
+        const again = await http.get(`/products/${id}`).expect(200);
+        expect(again.headers['x-cache']).toBe('HIT');
+        expect(again.body).toMatchObject({ priceCents: 1500, stock: 0, rating: cached.rating });
+      });
+
+      it("keeps the entry's TTL and freshness", async () => {
+        const { id } = await createProduct();
+        await readIntoCache(id);
+        // A TTL the fill didn't set: a patch that rewrote the entry would reset it to 60 s.
+        await redis.pExpire(productKey(id), 30_000);
+        const header = await redis.hGet(productKey(id), '_m');
+
+        await http.patch(`/products/${id}`).send({ stock: 1 }).expect(200);
+
+        const ttl = await redis.pTTL(productKey(id));
+        expect(ttl).toBeGreaterThan(25_000);
+        expect(ttl).toBeLessThanOrEqual(30_000);
+        expect(await redis.hGet(productKey(id), '_m')).toBe(header);
+      });
+
+      it('creates no entry for a product that is not cached', async () => {
+        const { id } = await createProduct();
+        await http.patch(`/products/${id}`).send({ stock: 2 }).expect(200);
+        expect(await redis.exists(productKey(id))).toBe(0);
+        const read = await http.get(`/products/${id}`).expect(200);
+        expect(read.headers['x-cache']).toBe('MISS');
+        expect(read.body.stock).toBe(2);
+      });
+
+      it('drops a cached "not found" rather than patching half a product into it', async () => {
+        const previous = await createProduct();
+        const id = previous.id + 1;
+        await http.get(`/products/${id}`).expect(404);
+        expect((await http.get(`/products/${id}`).expect(404)).headers['x-cache']).toBe('HIT');
+        // A row written behind the app's back (another service, a script), so no eviction.
+        const inserted = await app
+          .get(DataSource)
+          .getRepository(Product)
+          .insert({
+            sku: `CACHE-BEHIND-${id}`,
+            name: 'Behind',
+            category: 'cache-e2e',
+            priceCents: 1,
+            stock: 1,
+          });
+        expect(inserted.identifiers[0].id).toBe(id);
+
+        const patched = await http.patch(`/products/${id}`).send({ priceCents: 7, stock: 7 });
+        expect(patched.status).toBe(200);
+        expect(await redis.exists(productKey(id))).toBe(0);
+        const read = await http.get(`/products/${id}`).expect(200);
+        expect(read.headers['x-cache']).toBe('MISS');
+        expect(read.body).toEqual(patched.body);
       });
     });
 
