@@ -137,7 +137,9 @@ describe('CacheAsideModule configuration', () => {
       async find(id: number): Promise<number> {
         return id;
       }
-
+    }
+    @Injectable()
+    class MisprofiledService {
       @Cacheable({ key: 'unprofiled:{0}', profile: 'nope' })
       async broken(id: number): Promise<number> {
         return id;
@@ -160,9 +162,21 @@ describe('CacheAsideModule configuration', () => {
     const ttl = await redis.ttl(`${prefix}:{profiled:1}`);
     expect(ttl).toBeGreaterThan(5);
     expect(ttl).toBeLessThanOrEqual(7);
-    await expect(app.get(ProfiledService).broken(1)).rejects.toThrow(
-      /Unknown cache profile 'nope'.*short/,
+    const misconfigured = await Test.createTestingModule({
+      imports: [
+        CacheAsideModule.forRoot({ enabled: false, profiles: { short: { ttlSeconds: 7 } } }),
+      ],
+      providers: [MisprofiledService],
+    }).compile();
+    await expect(misconfigured.init()).rejects.toThrow(
+      /MisprofiledService\.broken: unknown cache profile 'nope'.*short/,
     );
+    await expect(
+      NestFactory.createApplicationContext(
+        CacheAsideModule.forRoot({ profiles: { bad: { ttlSeconds: -5 } } }),
+        { logger: false, abortOnError: false },
+      ),
+    ).rejects.toThrow(/profiles\.bad\.ttlSeconds/);
   });
 
   it('isAvailable says whether Redis answers', async () => {

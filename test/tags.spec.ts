@@ -18,6 +18,11 @@ class PageService {
 
   @CacheEvict({ tags: 'category:{0}' })
   async changeCategory(_category: string): Promise<void> {}
+
+  @CacheEvict({ tagsFromResult: (moved: { from: string }) => `category:${moved.from}` })
+  async moveOut(_page: number): Promise<{ from: string }> {
+    return { from: 'toys' };
+  }
 }
 
 describe('tags (real Redis, real SQLite)', () => {
@@ -72,6 +77,8 @@ describe('tags (real Redis, real SQLite)', () => {
     expect(await pages.page('tools', 1)).toBe('tools page 1 v4');
     expect(await pages.page('toys', 1)).toBe('toys page 1 v3');
     expect(pages.loads).toBe(4);
+    await pages.moveOut(1); // tags from the result
+    expect(await pages.page('toys', 1)).toBe('toys page 1 v5');
   });
 
   async function raceTagInvalidation(options: { fromResult: boolean }): Promise<Row | undefined> {

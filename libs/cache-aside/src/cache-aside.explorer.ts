@@ -1,12 +1,15 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import {
   CACHE_ASIDE_BINDING,
+  CACHE_ASIDE_OPTIONS,
   CACHEABLE_METADATA,
   CACHE_EVICT_METADATA,
   CACHE_PATCH_METADATA,
 } from './cache-aside.constants';
 import { CacheAsideService } from './cache-aside.service';
+import { CacheOptionsError } from './errors/cache-options.error';
+import type { ResolvedModuleOptions } from './resolve-module-options';
 
 /**
  * Finds the providers and controllers with decorated methods and binds them to
@@ -22,6 +25,7 @@ export class CacheAsideExplorer implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly service: CacheAsideService,
+    @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
   ) {}
 
   onModuleInit(): void {
@@ -32,12 +36,29 @@ export class CacheAsideExplorer implements OnModuleInit {
         ? Object.getPrototypeOf(wrapper.instance)
         : metatype?.prototype;
       if (!prototype || !this.hasCachedMethods(prototype)) continue;
+      this.checkProfiles(prototype);
       bind(prototype, this.service);
       if (wrapper.isDependencyTreeStatic() && wrapper.instance) {
         bind(wrapper.instance, this.service);
       } else {
         this.logger.log(
           `${metatype?.name ?? wrapper.name}: request-scoped or transient, cached through its class`,
+        );
+      }
+    }
+  }
+
+  /** A profile name that doesn't exist fails the start-up, not the first request. */
+  private checkProfiles(prototype: object): void {
+    for (const name of this.scanner.getAllMethodNames(prototype)) {
+      const method = (prototype as Record<string, unknown>)[name];
+      if (typeof method !== 'function') continue;
+      const options = Reflect.getMetadata(CACHEABLE_METADATA, method) as
+        { profile?: string } | undefined;
+      if (options?.profile && !(options.profile in this.options.profiles)) {
+        const known = Object.keys(this.options.profiles).join(', ') || 'none';
+        throw new CacheOptionsError(
+          `${prototype.constructor.name}.${name}: unknown cache profile '${options.profile}'; the module defines: ${known}`,
         );
       }
     }

@@ -31,6 +31,18 @@ export function resolveModuleOptions(options: CacheAsideModuleOptions): Resolved
   requireNumber('breakerOpenMs', resolved.breakerOpenMs, 1);
   requireNumber('maxConcurrentLoadsWithoutRedis', resolved.maxConcurrentLoadsWithoutRedis, 1);
   requireNumber('maxPendingEvictions', resolved.maxPendingEvictions, 0);
+  for (const [name, profile] of Object.entries(resolved.profiles)) {
+    for (const field of ['ttlSeconds', 'notFoundTtlSeconds'] as const) {
+      if (profile[field] !== undefined)
+        requireNumber(`profiles.${name}.${field}`, profile[field], 0.001);
+    }
+    if (profile.graceSeconds !== undefined) {
+      requireNumber(`profiles.${name}.graceSeconds`, profile.graceSeconds, 0);
+    }
+    if (profile.ttlJitterPercent !== undefined) {
+      requireNumber(`profiles.${name}.ttlJitterPercent`, profile.ttlJitterPercent, 0, 100);
+    }
+  }
   if (typeof resolved.earlyRefresh === 'number')
     requireNumber('earlyRefresh', resolved.earlyRefresh, 0);
   return resolved;

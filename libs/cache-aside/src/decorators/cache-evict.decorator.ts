@@ -21,6 +21,8 @@ export interface CacheEvictOptions {
    * with the others, after the method. Build them with `cacheKey(...)`.
    */
   keysFromResult?: (result: any, ...args: any[]) => string | string[];
+  /** More tags to invalidate, from the method's result (a row's category, say). */
+  tagsFromResult?: (result: any, ...args: any[]) => string | string[];
   /**
    * Evict before the method runs (and whether or not it then succeeds).
    * @default false: after it completed successfully, and not at all if it throws
@@ -54,7 +56,7 @@ export function CacheEvict(
       );
     const keyBuilders = compileAll(options.keys);
     const tagBuilders = compileAll(options.tags);
-    const { condition, beforeInvocation, keysFromResult } = options;
+    const { condition, beforeInvocation, keysFromResult, tagsFromResult } = options;
     const observable = returnsObservable(target, propertyKey, options.returns);
 
     wrapMethod(
@@ -78,6 +80,7 @@ export function CacheEvict(
           const evictAfter = async () => {
             const value = await unwrap(result);
             if (keysFromResult) keys.push(...[keysFromResult(value, ...args)].flat());
+            if (tagsFromResult) tags.push(...[tagsFromResult(value, ...args)].flat());
             await evict();
             return value;
           };
@@ -101,6 +104,6 @@ function isOptions(
     typeof value === 'object' &&
     value !== null &&
     !Array.isArray(value) &&
-    ('keys' in value || 'tags' in value || 'keysFromResult' in value)
+    ('keys' in value || 'tags' in value || 'keysFromResult' in value || 'tagsFromResult' in value)
   );
 }
