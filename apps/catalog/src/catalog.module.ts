@@ -5,6 +5,7 @@ import { buildCacheAsideOptions } from './cache/cache-aside-options.factory';
 import { CATALOG_CONFIG, type CatalogConfig } from './config/catalog-config';
 import { CatalogConfigModule } from './config/catalog-config.module';
 import { DatabaseModule } from './database/database.module';
+import { DemoModule } from './demo/demo.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ProductsModule } from './products/products.module';
@@ -30,6 +31,7 @@ export class CatalogModule {
         ProductsModule,
         HealthModule,
         MetricsModule,
+        DemoModule,
       ],
       // Registered here rather than in createCatalogApp so any app built on this module
       // graph says how each cached response was served (X-Cache).
