@@ -17,9 +17,9 @@ import { CacheRedisLifecycle } from './redis/cache-redis.lifecycle';
 import { RedisCacheStore } from './redis/redis-cache-store';
 import { CircuitBreaker } from './redis/circuit-breaker';
 import {
-  createCacheRedisClient,
-  describeRedis,
-  type CacheRedisClient,
+  CACHE_ASIDE_REDIS_CONNECTION,
+  createCacheRedisConnection,
+  type CacheRedisConnection,
 } from './redis/redis-connection';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './resolve-module-options';
 
@@ -30,25 +30,33 @@ const providers: Provider[] = [
     inject: [CACHE_ASIDE_MODULE_OPTIONS],
   },
   {
-    provide: CACHE_ASIDE_REDIS_CLIENT,
-    useFactory: (options: ResolvedModuleOptions) => createCacheRedisClient(options.redis),
+    // one server, a cluster or a sentinel-watched master (created, not connected yet)
+    provide: CACHE_ASIDE_REDIS_CONNECTION,
+    useFactory: (options: ResolvedModuleOptions) =>
+      createCacheRedisConnection(options.redis, new Logger('CacheAside')),
     inject: [CACHE_ASIDE_OPTIONS],
   },
   {
+    // the node-redis client, cluster or sentinel itself (what the store sends commands to)
+    provide: CACHE_ASIDE_REDIS_CLIENT,
+    useFactory: (connection: CacheRedisConnection) => connection.commands,
+    inject: [CACHE_ASIDE_REDIS_CONNECTION],
+  },
+  {
     provide: CACHE_ASIDE_STORE,
-    useFactory: (options: ResolvedModuleOptions, client: CacheRedisClient) =>
+    useFactory: (options: ResolvedModuleOptions, connection: CacheRedisConnection) =>
       new RedisCacheStore(
-        client,
+        connection.commands,
         new CacheKeyLayout(options.keyPrefix),
         options.commandTimeoutMs,
         new CircuitBreaker(
           options.breakerFailureThreshold,
           options.breakerOpenMs,
           new Logger('CacheAside'),
-          describeRedis(options.redis),
+          connection.where,
         ),
       ),
-    inject: [CACHE_ASIDE_OPTIONS, CACHE_ASIDE_REDIS_CLIENT],
+    inject: [CACHE_ASIDE_OPTIONS, CACHE_ASIDE_REDIS_CONNECTION],
   },
   CacheRedisLifecycle,
   CacheAsideService,

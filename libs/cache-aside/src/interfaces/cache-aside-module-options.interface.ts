@@ -1,15 +1,62 @@
-import type { RedisClientOptions } from 'redis';
+import type { RedisClientOptions, RedisClusterOptions, RedisSentinelOptions } from 'redis';
 import type { CacheLoadOptions } from './cache-load-options.interface';
+
+/**
+ * What the library sets itself on every connection, so these can't be passed:
+ * RESP 2, our Lua scripts, no modules or functions, no client-side caching.
+ */
+type OwnedByTheLibrary =
+  'RESP' | 'scripts' | 'modules' | 'functions' | 'commandOptions' | 'clientSideCache';
+
+/**
+ * node-redis `createCluster` options: `rootNodes` (a few nodes to discover the
+ * topology from, `{ url }` or `{ socket: { host, port } }`), `defaults` (options every
+ * node connection gets: password, ACL user, TLS, timeouts), `nodeAddressMap`,
+ * `maxCommandRedirections`... Not `useReplicas`: every read goes to the slot's master,
+ * because a replica can still hold an entry the master has just evicted.
+ */
+export type CacheRedisClusterOptions = Omit<RedisClusterOptions, OwnedByTheLibrary | 'useReplicas'>;
+
+/**
+ * node-redis `createSentinel` options: `name` (the master's name in the sentinels),
+ * `sentinelRootNodes` (`{ host, port }` of some sentinels), `nodeClientOptions`
+ * (options of the master connections: password, TLS...), `sentinelClientOptions`
+ * (the same for the sentinels), `scanInterval`, `maxCommandRediscovers`... Not
+ * `replicaPoolSize`: every read goes to the master, for the same reason as in a cluster.
+ */
+export type CacheRedisSentinelOptions = Omit<
+  RedisSentinelOptions,
+  OwnedByTheLibrary | 'replicaPoolSize' | 'passthroughClientErrorEvents'
+>;
+
+/**
+ * Redis for the cache: a URL, node-redis client options (one server), a Redis
+ * Cluster (`{ cluster: { rootNodes } }`) or a master behind Redis Sentinel
+ * (`{ sentinel: { name, sentinelRootNodes } }`).
+ */
+export type CacheRedisOptions =
+  | string
+  | RedisClientOptions
+  | { cluster: CacheRedisClusterOptions }
+  | { sentinel: CacheRedisSentinelOptions };
 
 /** Options of `CacheAsideModule.forRoot` / `forRootAsync`. Per-call options override these. */
 export interface CacheAsideModuleOptions {
   /**
-   * Redis to connect to: a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS)
-   * or node-redis client options. The module owns this connection: it opens it at
-   * start-up (without waiting: the app boots even when Redis is down) and closes it at shutdown.
+   * Redis to connect to:
+   * - a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS) or node-redis client options;
+   * - `{ cluster: { rootNodes: [{ url: 'redis://10.0.0.1:6379' }, ...], defaults? } }`: Redis
+   *   Cluster through node-redis' `createCluster`. The topology is refreshed every 500 ms
+   *   while a node is unreachable (a failover promotes its replica) and every 30 s anyway;
+   * - `{ sentinel: { name: 'mymaster', sentinelRootNodes: [{ host, port }], nodeClientOptions? } }`:
+   *   the master Redis Sentinel names, through node-redis' `createSentinel`, which follows
+   *   failovers (`+switch-master`).
+   *
+   * The module owns these connections: it opens them at start-up (without waiting: the
+   * app boots even when Redis is down, and keeps retrying) and closes them at shutdown.
    * @default 'redis://127.0.0.1:6379'
    */
-  redis?: string | RedisClientOptions;
+  redis?: CacheRedisOptions;
   /**
    * Prefix of every key the library writes (`<prefix>:{<key>}`). Letters, digits, `_ . : -` only.
    * @default 'cache'

@@ -1,0 +1,138 @@
+import type { Logger } from '@nestjs/common';
+import { redactSecrets } from './redact-redis-url';
+
+type ScriptArgument = string | number;
+
+export interface CacheRedisMulti {
+  incr(key: string): CacheRedisMulti;
+  pExpire(key: string, ms: number): CacheRedisMulti;
+  exec(): Promise<unknown[]>;
+}
+
+/**
+ * Every command the store sends, and nothing else: a node-redis client, cluster and
+ * sentinel all have this shape (each key argument of one call shares a hash slot, so
+ * the cluster routes every call to the one node that owns it).
+ */
+export interface CacheRedisCommands {
+  get(key: string): Promise<string | null>;
+  hGetAll(key: string): Promise<Record<string, string>>;
+  hmGet(key: string, fields: string[]): Promise<Array<string | null>>;
+  del(keys: string[]): Promise<number>;
+  pTTL(key: string): Promise<number>;
+  zRange(key: string, start: number, stop: number): Promise<string[]>;
+  zRem(key: string, members: string[]): Promise<number>;
+  ping(): Promise<string>;
+  multi(): CacheRedisMulti;
+  readOrLease(...args: ScriptArgument[]): Promise<Array<string | number | string[] | null>>;
+  fillIfLeased(...args: ScriptArgument[]): Promise<number>;
+  releaseLease(...args: ScriptArgument[]): Promise<number>;
+  extendLease(...args: ScriptArgument[]): Promise<number>;
+  writeEntry(...args: ScriptArgument[]): Promise<number>;
+  patchEntry(...args: ScriptArgument[]): Promise<number>;
+  joinTag(...args: ScriptArgument[]): Promise<number>;
+}
+
+/**
+ * One Redis deployment (a server, a cluster, a sentinel-watched master): its
+ * commands, its fill notifications, and its lifecycle. Opening never throws and never
+ * waits: it keeps trying in the background, so the app boots while Redis is down.
+ */
+export interface CacheRedisConnection {
+  readonly commands: CacheRedisCommands;
+  /** Where, for logs: never with a password. */
+  readonly where: string;
+  /** Connects in the background; `onReady` runs whenever Redis is usable again. */
+  open(onReady: () => void): void;
+  /** Keeps `listener` subscribed to `channel` across reconnects and failovers. */
+  subscribe(channel: string, listener: (message: string) => void): void;
+  /** Closes every connection this one opened (also while still connecting). */
+  close(): Promise<void>;
+}
+
+/**
+ * `client`'s commands, refused at once with a plain "not connected" error until
+ * `isConnected()` (a cluster before it knows its slots, a sentinel client before it
+ * found the master: node-redis would hold such calls or fail them with a TypeError).
+ */
+export function refusedUntil(
+  isConnected: () => boolean,
+  client: CacheRedisCommands,
+  what: string,
+): CacheRedisCommands {
+  const when = <T>(command: () => Promise<T>): Promise<T> =>
+    isConnected() ? command() : Promise.reject(new Error(`not connected to ${what} yet`));
+  return {
+    get: (key) => when(() => client.get(key)),
+    hGetAll: (key) => when(() => client.hGetAll(key)),
+    hmGet: (key, fields) => when(() => client.hmGet(key, fields)),
+    del: (keys) => when(() => client.del(keys)),
+    pTTL: (key) => when(() => client.pTTL(key)),
+    zRange: (key, start, stop) => when(() => client.zRange(key, start, stop)),
+    zRem: (key, members) => when(() => client.zRem(key, members)),
+    ping: () => when(() => client.ping()),
+    multi: () => client.multi(), // only reached through exec(), which fails by itself
+    readOrLease: (...args) => when(() => client.readOrLease(...args)),
+    fillIfLeased: (...args) => when(() => client.fillIfLeased(...args)),
+    releaseLease: (...args) => when(() => client.releaseLease(...args)),
+    extendLease: (...args) => when(() => client.extendLease(...args)),
+    writeEntry: (...args) => when(() => client.writeEntry(...args)),
+    patchEntry: (...args) => when(() => client.patchEntry(...args)),
+    joinTag: (...args) => when(() => client.joinTag(...args)),
+  };
+}
+
+const MAX_RECONNECT_DELAY_MS = 2000;
+export const CONNECT_TIMEOUT_MS = 2000;
+export const CLOSE_TIMEOUT_MS = 2000;
+
+/** Capped exponential back-off: 50 ms, 100 ms, ... 2 s. */
+export function reconnectDelay(retries: number): number {
+  return Math.min(50 * 2 ** Math.min(retries, 10), MAX_RECONNECT_DELAY_MS);
+}
+
+/** A pause of a background retry loop: never what keeps a process alive. */
+export const sleep = (ms: number) =>
+  new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
+export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+}
+
+export function describeError(error: unknown): string {
+  return redactSecrets(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Logs a place going down or up once per transition, never per failed request, and
+ * never with a password in the text. Silent once closing.
+ */
+export class TransitionLog {
+  private readonly up = new Map<string, boolean>();
+  closing = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  /** True when this is a change (and was logged). */
+  report(place: string, nowUp: boolean, message: string): boolean {
+    if (this.closing || this.up.get(place) === nowUp) return false;
+    this.up.set(place, nowUp);
+    if (nowUp) this.logger.log(message);
+    else this.logger.warn(message);
+    return true;
+  }
+
+  /** The next transition of `place` is logged again, whichever it is. */
+  forget(place: string): void {
+    this.up.delete(place);
+  }
+}

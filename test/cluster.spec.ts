@@ -1,0 +1,252 @@
+import { createCluster } from 'redis';
+import type { CacheAsideModuleOptions } from '@app/cache-aside';
+import type { ClusterConnection } from '../libs/cache-aside/src/redis/redis-cluster-connection';
+import { CACHE_ASIDE_REDIS_CONNECTION } from '../libs/cache-aside/src/redis/redis-connection';
+import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
+import {
+  OwnRedisCluster,
+  topologyUnavailableReason,
+  type RedisProcess,
+} from './support/own-redis-topology';
+import { uniquePrefix } from './support/redis';
+import { percentile, readLoad, recordFills, waitUntil } from './support/topology-load';
+
+jest.setTimeout(60_000);
+
+/** The failover tests' bound on each Redis call (the suite's apps default to 500 ms). */
+const COMMAND_TIMEOUT_MS = 100;
+const LOADER_MS = 20;
+
+const unavailable = topologyUnavailableReason();
+if (unavailable) console.warn(`Skipping the Redis Cluster tests: ${unavailable}`);
+const describeWithCluster = unavailable ? describe.skip : describe;
+
+describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () => {
+  const prefix = uniquePrefix('cluster');
+  let cluster: OwnRedisCluster;
+  let raw: ReturnType<typeof createCluster>;
+  const apps: CacheApp[] = [];
+
+  beforeAll(async () => {
+    cluster = await OwnRedisCluster.start();
+    raw = createCluster({ rootNodes: cluster.rootNodes });
+    raw.on('error', () => undefined);
+    raw.on('node-error', () => undefined);
+    await raw.connect();
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    raw?.destroy();
+    await cluster?.stop();
+  });
+
+  async function startApp(options: CacheAsideModuleOptions = {}): Promise<CacheApp> {
+    const app = await startCacheApp({
+      redis: { cluster: { rootNodes: cluster.rootNodes } },
+      keyPrefix: prefix,
+      earlyRefresh: false,
+      ...options,
+    });
+    apps.push(app);
+    return app;
+  }
+
+  const valueKey = (key: string) => `${prefix}:{${key}}`;
+
+  /** `count` logical keys (`<stem>:<n>`) whose entries live on each master, by master port. */
+  async function keysPerMaster(stem: string, count: number): Promise<Map<number, string[]>> {
+    const perMaster = new Map<number, string[]>();
+    const masters = (await cluster.shards()).length;
+    for (
+      let i = 0;
+      [...perMaster.values()].filter((k) => k.length >= count).length < masters;
+      i++
+    ) {
+      const key = `${stem}:${i}`;
+      const { port } = await cluster.masterOf(valueKey(key));
+      const keys = perMaster.get(port) ?? [];
+      if (keys.length < count) keys.push(key);
+      perMaster.set(port, keys);
+    }
+    return perMaster;
+  }
+
+  it('miss, hit and evict, on every master; scripts run there (EVALSHA, loaded on demand)', async () => {
+    const app = await startApp();
+    const perMaster = await keysPerMaster('basic', 1);
+    expect(perMaster.size).toBe(3);
+    for (const [key] of perMaster.values()) {
+      const loader = async () => ({ key, at: new Date(0) });
+      expect((await app.cache.getOrLoadWithStatus(key, loader)).status).toBe('MISS');
+      const hit = await app.cache.getOrLoadWithStatus(key, loader);
+      expect(hit).toEqual({ value: { key, at: new Date(0) }, status: 'HIT' });
+      expect(await raw.pTTL(valueKey(key))).toBeGreaterThan(0);
+      expect(await app.cache.del(key)).toBe(true);
+      expect(await raw.exists(valueKey(key))).toBe(0);
+      expect((await app.cache.getOrLoadWithStatus(key, loader)).status).toBe('MISS');
+    }
+  });
+
+  it('stampede: two Nest apps (own cluster connections) on a cold key of each master run the loader once', async () => {
+    const [a, b] = [await startApp(), await startApp()];
+    for (const [key] of (await keysPerMaster('cold', 1)).values()) {
+      let loads = 0;
+      const loader = async () => {
+        loads++;
+        await sleep(100);
+        return `value of ${key}`;
+      };
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).cache.getOrLoad(key, loader)),
+      );
+      expect(loads).toBe(1);
+      expect(new Set(results)).toEqual(new Set([`value of ${key}`]));
+    }
+  });
+
+  it('fill notifications, PUBLISHed by the scripts on each master, reach a subscriber on one node', async () => {
+    const [holder, waiter] = [await startApp(), await startApp()];
+    const heard = new Set<string>();
+    waiter.store.onSettled((key) => heard.add(key));
+    const keys = [...(await keysPerMaster('notify', 1)).values()].map(([key]) => key);
+    for (const key of keys) {
+      const loaderStarted = deferred();
+      const finish = deferred();
+      const load = holder.cache.getOrLoad(key, async () => {
+        loaderStarted.resolve();
+        await finish.promise;
+        return 'filled';
+      });
+      await loaderStarted.promise;
+      const waiting = waiter.cache.getOrLoad(key, async () => 'waiter loaded');
+      await sleep(50); // the waiter found the lease held and waits
+      const filledAt = Date.now();
+      finish.resolve();
+      expect(await Promise.all([load, waiting])).toEqual(['filled', 'filled']);
+      expect(Date.now() - filledAt).toBeLessThan(500);
+    }
+    expect(keys.filter((key) => heard.has(key))).toEqual(keys);
+  });
+
+  it('patches a hash entry in place, on every master', async () => {
+    const app = await startApp();
+    for (const [key] of (await keysPerMaster('product', 1)).values()) {
+      const product = { id: key, priceCents: 1000, name: 'lamp' };
+      await app.cache.getOrLoad(key, async () => product, { storage: 'hash' });
+      expect(await app.cache.patch(key, { priceCents: 900 })).toBe('patched');
+      expect(await app.cache.getFields<typeof product>(key, ['priceCents', 'name'])).toEqual({
+        priceCents: 900,
+        name: 'lamp',
+      });
+      expect(await raw.hGet(valueKey(key), '.name')).toContain('lamp');
+    }
+  });
+
+  it('invalidates a tag whose entries live on different masters (the tag on yet another slot)', async () => {
+    const app = await startApp();
+    const keys = [...(await keysPerMaster('tagged', 3)).values()].flat();
+    for (const key of keys) {
+      await app.cache.getOrLoad(key, async () => key, { tags: ['catalog'] });
+    }
+    const masters = new Set(
+      await Promise.all(keys.map(async (k) => (await cluster.masterOf(valueKey(k))).port)),
+    );
+    expect(masters.size).toBe(3);
+    expect(await raw.zCard(`${prefix}:tag:{catalog}`)).toBe(keys.length);
+
+    expect(await app.cache.invalidateTags('catalog')).toBe(true);
+    for (const key of keys) expect(await raw.exists(valueKey(key))).toBe(0);
+    expect(await raw.zCard(`${prefix}:tag:{catalog}`)).toBe(0);
+  });
+
+  it('the stale-set race: loader reads the row, the writer updates and evicts, the fill is rejected', async () => {
+    const app = await startApp();
+    for (const [key] of (await keysPerMaster('race', 1)).values()) {
+      let row = 'v1';
+      const readTheRow = deferred();
+      const writerDone = deferred();
+      const rejectedBefore = app.cache.stats().rejectedFills;
+      const load = app.cache.getOrLoad(key, async () => {
+        const read = row;
+        readTheRow.resolve();
+        await writerDone.promise; // the write and its eviction happen right here
+        return read;
+      });
+      await readTheRow.promise;
+      row = 'v2';
+      expect(await app.cache.del(key)).toBe(true);
+      writerDone.resolve();
+      expect(await load).toBe('v1'); // the caller gets what it read...
+      expect(await raw.exists(valueKey(key))).toBe(0); // ...but it isn't cached
+      expect(app.cache.stats().rejectedFills).toBe(rejectedBefore + 1);
+      expect(await app.cache.getOrLoad(key, async () => row)).toBe('v2');
+    }
+  });
+
+  it('failover: SIGKILL the master of the keys under read load (and of the pub/sub connection); no failed call, every result correct, caching resumes on the promoted replica', async () => {
+    const app = await startApp({ commandTimeoutMs: COMMAND_TIMEOUT_MS });
+    const other = await startApp();
+    // the master this app's pub/sub connection sits on: killing it moves that too
+    const client = app.app.get<ClusterConnection>(CACHE_ASIDE_REDIS_CONNECTION).cluster;
+    await waitUntil('the subscription', () => client.pubSubNode !== undefined, 5000);
+    const victimPort = Number(client.pubSubNode!.address.split(':')[1]);
+    const shard = (await cluster.shards()).find((s) => s.master.port === victimPort)!;
+    const victim: RedisProcess = shard.master;
+    const [afterKey, ...keys] = (await keysPerMaster('failover', 21)).get(victimPort)!;
+    const filledAt = recordFills(app);
+
+    const load = readLoad(app, keys, {
+      concurrency: 20,
+      loaderMs: LOADER_MS,
+      ttlSeconds: 0.5,
+    });
+    await sleep(1000);
+    const killedAt = Date.now();
+    await victim.kill();
+    const promotedAfterMs = shard.replica!.becomesMaster().then((at) => at - killedAt);
+    await waitUntil(
+      'a cached write after the kill',
+      () => filledAt.some((t) => t > killedAt),
+      20_000,
+    );
+    const gapMs = filledAt.find((t) => t > killedAt)! - killedAt;
+    await sleep(1000); // and a second of load on the promoted replica
+    const outcome = await load.stop();
+
+    const duringGap = outcome.calls.filter(
+      (c) => c.startedAt >= killedAt && c.startedAt <= killedAt + gapMs,
+    );
+    console.info(
+      `Cluster failover (SIGKILL master ${victim.port}, 20 readers over ${keys.length} keys on it, ${LOADER_MS} ms loader, ${COMMAND_TIMEOUT_MS} ms command timeout): ` +
+        `replica promoted after ${await promotedAfterMs} ms; ` +
+        `gap ${gapMs} ms from kill to the first cached write on its slots; ` +
+        `${duringGap.length} calls during the gap, p99 ${percentile(duringGap, 0.99).toFixed(1)} ms; ` +
+        `all ${outcome.calls.length} calls: p99 ${percentile(outcome.calls, 0.99).toFixed(1)} ms, ` +
+        `max ${percentile(outcome.calls, 1).toFixed(1)} ms; failed ${outcome.failed}, wrong ${outcome.wrong}`,
+    );
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.failed).toBe(0);
+    expect(outcome.wrong).toBe(0);
+    expect(percentile(duringGap, 0.99)).toBeLessThan(COMMAND_TIMEOUT_MS + LOADER_MS + 150);
+
+    // the replica serves those slots now, and the entries are cached there again
+    expect((await cluster.masterOf(valueKey(afterKey))).port).toBe(shard.replica!.port);
+    const loader = async () => 'written after the failover';
+    expect((await app.cache.getOrLoadWithStatus(afterKey, loader)).status).toBe('MISS');
+    expect((await app.cache.getOrLoadWithStatus(afterKey, loader)).status).toBe('HIT');
+
+    // the pub/sub connection moved off the dead node: fills on every shard are heard again
+    const heard = new Set<string>();
+    app.store.onSettled((key) => heard.add(key));
+    const probes = [...(await keysPerMaster('after-failover', 1)).values()].map(([k]) => k);
+    await waitUntil(
+      'fill notifications from every master',
+      () => {
+        for (const key of probes) void other.cache.set(key, 'x', 30);
+        return probes.every((key) => heard.has(key));
+      },
+      10_000,
+    );
+  });
+});

@@ -1,0 +1,189 @@
+import type { CacheAsideModuleOptions } from '@app/cache-aside';
+import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
+import { OwnRedisSentinel, topologyUnavailableReason } from './support/own-redis-topology';
+import { connectTestRedis, uniquePrefix } from './support/redis';
+import { percentile, readLoad, recordFills, waitUntil } from './support/topology-load';
+
+jest.setTimeout(60_000);
+
+/** The failover tests' bound on each Redis call (the suite's apps default to 500 ms). */
+const COMMAND_TIMEOUT_MS = 100;
+const LOADER_MS = 20;
+
+const unavailable = topologyUnavailableReason();
+if (unavailable) console.warn(`Skipping the Redis Sentinel tests: ${unavailable}`);
+const describeWithSentinel = unavailable ? describe.skip : describe;
+
+describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel of our own)', () => {
+  const prefix = uniquePrefix('sentinel');
+  let topology: OwnRedisSentinel;
+  const apps: CacheApp[] = [];
+
+  beforeAll(async () => {
+    topology = await OwnRedisSentinel.start();
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    await topology?.stop();
+  });
+
+  async function startApp(options: CacheAsideModuleOptions = {}): Promise<CacheApp> {
+    const app = await startCacheApp({
+      redis: {
+        sentinel: { name: OwnRedisSentinel.NAME, sentinelRootNodes: topology.sentinelRootNodes },
+      },
+      keyPrefix: prefix,
+      earlyRefresh: false,
+      ...options,
+    });
+    apps.push(app);
+    return app;
+  }
+
+  const valueKey = (key: string) => `${prefix}:{${key}}`;
+
+  /** A plain connection to whichever server the sentinel names master now. */
+  async function onMaster<T>(use: (redis: Awaited<ReturnType<typeof connectTestRedis>>) => T) {
+    const redis = await connectTestRedis((await topology.currentMaster()).url);
+    try {
+      return await use(redis);
+    } finally {
+      redis.destroy();
+    }
+  }
+
+  it('miss, hit and evict through the master the sentinel names', async () => {
+    const app = await startApp();
+    const loader = async () => ({ id: 1, at: new Date(0) });
+    expect((await app.cache.getOrLoadWithStatus('basic:1', loader)).status).toBe('MISS');
+    expect(await app.cache.getOrLoadWithStatus('basic:1', loader)).toEqual({
+      value: { id: 1, at: new Date(0) },
+      status: 'HIT',
+    });
+    expect(await onMaster((r) => r.pTTL(valueKey('basic:1')))).toBeGreaterThan(0);
+    expect(await app.cache.del('basic:1')).toBe(true);
+    expect(await onMaster((r) => r.exists(valueKey('basic:1')))).toBe(0);
+    expect((await app.cache.getOrLoadWithStatus('basic:1', loader)).status).toBe('MISS');
+  });
+
+  it('stampede: two Nest apps (own sentinel connections) on a cold key run the loader once', async () => {
+    const [a, b] = [await startApp(), await startApp()];
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      await sleep(100);
+      return 'cold value';
+    };
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).cache.getOrLoad('cold:1', loader)),
+    );
+    expect(loads).toBe(1);
+    expect(new Set(results)).toEqual(new Set(['cold value']));
+  });
+
+  it('patches a hash entry in place', async () => {
+    const app = await startApp();
+    const product = { id: 7, priceCents: 1000, name: 'lamp' };
+    await app.cache.getOrLoad('product:7', async () => product, { storage: 'hash' });
+    expect(await app.cache.patch('product:7', { priceCents: 900 })).toBe('patched');
+    expect(await app.cache.getFields<typeof product>('product:7', ['priceCents', 'name'])).toEqual({
+      priceCents: 900,
+      name: 'lamp',
+    });
+  });
+
+  it('invalidates a tag', async () => {
+    const app = await startApp();
+    const keys = Array.from({ length: 20 }, (_, i) => `tagged:${i}`);
+    for (const key of keys) await app.cache.getOrLoad(key, async () => key, { tags: ['catalog'] });
+    await app.cache.getOrLoad('untagged', async () => 'stays');
+    expect(await app.cache.invalidateTags('catalog')).toBe(true);
+    expect(await onMaster((r) => Promise.all(keys.map((k) => r.exists(valueKey(k)))))).toEqual(
+      keys.map(() => 0),
+    );
+    expect(await app.cache.get('untagged')).toBe('stays');
+  });
+
+  it('the stale-set race: loader reads the row, the writer updates and evicts, the fill is rejected', async () => {
+    const app = await startApp();
+    let row = 'v1';
+    const readTheRow = deferred();
+    const writerDone = deferred();
+    const rejectedBefore = app.cache.stats().rejectedFills;
+    const load = app.cache.getOrLoad('race:1', async () => {
+      const read = row;
+      readTheRow.resolve();
+      await writerDone.promise; // the write and its eviction happen right here
+      return read;
+    });
+    await readTheRow.promise;
+    row = 'v2';
+    expect(await app.cache.del('race:1')).toBe(true);
+    writerDone.resolve();
+    expect(await load).toBe('v1');
+    expect(await onMaster((r) => r.exists(valueKey('race:1')))).toBe(0);
+    expect(app.cache.stats().rejectedFills).toBe(rejectedBefore + 1);
+    expect(await app.cache.getOrLoad('race:1', async () => row)).toBe('v2');
+  });
+
+  it('failover: SIGKILL the master under read load; no failed call, every result correct, caching resumes on the promoted replica', async () => {
+    const app = await startApp({ commandTimeoutMs: COMMAND_TIMEOUT_MS });
+    const other = await startApp();
+    const victim = await topology.currentMaster();
+    const successor = victim === topology.master ? topology.replica : topology.master;
+    const keys = Array.from({ length: 20 }, (_, i) => `failover:${i}`);
+    const filledAt = recordFills(app);
+
+    const load = readLoad(app, keys, {
+      concurrency: 20,
+      loaderMs: LOADER_MS,
+      ttlSeconds: 0.5,
+    });
+    await sleep(1000);
+    const killedAt = Date.now();
+    await victim.kill();
+    const promotedAfterMs = successor.becomesMaster().then((at) => at - killedAt);
+    await waitUntil(
+      'a cached write after the kill',
+      () => filledAt.some((t) => t > killedAt),
+      30_000,
+    );
+    const gapMs = filledAt.find((t) => t > killedAt)! - killedAt;
+    await sleep(1000); // and a second of load on the promoted replica
+    const outcome = await load.stop();
+
+    const duringGap = outcome.calls.filter(
+      (c) => c.startedAt >= killedAt && c.startedAt <= killedAt + gapMs,
+    );
+    console.info(
+      `Sentinel failover (SIGKILL master ${victim.port}, down-after ${OwnRedisSentinel.DOWN_AFTER_MS} ms, 20 readers over ${keys.length} keys, ${LOADER_MS} ms loader, ${COMMAND_TIMEOUT_MS} ms command timeout): ` +
+        `replica promoted after ${await promotedAfterMs} ms; ` +
+        `gap ${gapMs} ms from kill to the first cached write; ` +
+        `${duringGap.length} calls during the gap, p99 ${percentile(duringGap, 0.99).toFixed(1)} ms; ` +
+        `all ${outcome.calls.length} calls: p99 ${percentile(outcome.calls, 0.99).toFixed(1)} ms, ` +
+        `max ${percentile(outcome.calls, 1).toFixed(1)} ms; failed ${outcome.failed}, wrong ${outcome.wrong}`,
+    );
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.failed).toBe(0);
+    expect(outcome.wrong).toBe(0);
+    expect(percentile(duringGap, 0.99)).toBeLessThan(COMMAND_TIMEOUT_MS + LOADER_MS + 150);
+
+    expect(await topology.currentMaster()).toBe(successor);
+    const loader = async () => 'written after the failover';
+    expect((await app.cache.getOrLoadWithStatus('after:1', loader)).status).toBe('MISS');
+    expect((await app.cache.getOrLoadWithStatus('after:1', loader)).status).toBe('HIT');
+
+    // the pub/sub connection followed the master: fills of another app are heard again
+    const heard = new Set<string>();
+    app.store.onSettled((key) => heard.add(key));
+    await waitUntil(
+      'a fill notification from the new master',
+      () => {
+        void other.cache.set('after-failover', 'x', 30);
+        return heard.has('after-failover');
+      },
+      10_000,
+    );
+  });
+});
