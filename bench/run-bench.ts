@@ -1,24 +1,47 @@
 /*
  * Benchmarks of @app/cache-aside against a raw Redis read, @nestjs/cache-manager and
- * bentocache: the hit path (part 1) and stampedes across processes (part 2).
+ * bentocache: the hit path (part 1), stampedes across processes (part 2), a one-field
+ * update (part 3), the catalog's GET /products/:id over HTTP (part 4) and Redis memory
+ * and key expiry (part 5).
  *
- *   npm run bench                     both parts (about 4 minutes)
- *   npm run bench -- --only hit       or --only stampede, --only patch; --rounds N for a quick look
+ *   npm run bench                     every part
+ *   npm run bench -- --only hit       or stampede, patch, http, memory (comma-separated for
+ *                                     several); --rounds N for a quick look at hit/stampede/patch
  *
- * Prints a table per part and writes bench/results/latest.json and latest.md.
+ * Prints a table per part and writes bench/results/latest.json, latest.md and latency.svg.
+ * Needs redis-server on the PATH: uses Redis on REDIS_URL or 127.0.0.1:6379 (starting one
+ * there if none answers), and seeds bench/.data/ with the catalog's SQLite demo data once.
  */
 import { cpus } from 'node:os';
-import { runHitPathBench, hitPathTables } from './hit-path/hit-path-bench';
+import { runHitPathBench, hitPathTables, type HitPathResult } from './hit-path/hit-path-bench';
+import { httpTables, runHttpBench, type HttpResult } from './http/http-bench';
+import { memoryTables, runMemoryBench } from './memory/memory-bench';
 import { patchTables, runPatchBench } from './patch/patch-bench';
 import { runStampedeBench, stampedeTables } from './stampede/stampede-bench';
 import { parseCliOptions } from './support/cli-options';
+import { latencyPanels, renderLatencyChart, writeLatencyChart } from './support/latency-chart';
 import { connectAdmin, serverVersion } from './support/redis-admin';
 import { renderText, type ReportTable } from './support/report-table';
 import { writeResults } from './support/results-writer';
+import { ensureSharedRedis } from './support/shared-redis';
 
 async function main() {
   const options = parseCliOptions(process.argv.slice(2));
   const startedAt = new Date();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const stopSharedRedis = await ensureSharedRedis(log);
+  try {
+    await runParts(options, startedAt, log);
+  } finally {
+    await stopSharedRedis();
+  }
+}
+
+async function runParts(
+  options: ReturnType<typeof parseCliOptions>,
+  startedAt: Date,
+  log: (line: string) => void,
+) {
   const admin = await connectAdmin();
   const redis = await serverVersion(admin);
   admin.destroy();
@@ -47,15 +70,28 @@ async function main() {
     parts.patch = result;
     print(patchTables(result));
   }
+  if (options.parts.includes('http')) {
+    process.stderr.write('Part 4: HTTP, GET /products/:id\n');
+    const result = await runHttpBench(log);
+    parts.http = result;
+    print(httpTables(result));
+  }
+  if (options.parts.includes('memory')) {
+    process.stderr.write('Part 5: Redis memory and expiry\n');
+    const result = await runMemoryBench(log);
+    parts.memory = result;
+    print(memoryTables(result));
+  }
   const durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
+  const command = [
+    'npm run bench',
+    ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+  ].join(' ');
   writeResults(
     {
       startedAt: startedAt.toISOString(),
       durationSeconds,
-      command: [
-        'npm run bench',
-        ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
-      ].join(' '),
+      command,
       node: process.versions.node,
       redis,
       cpus: cpus().length,
@@ -64,7 +100,22 @@ async function main() {
     parts,
     tables,
   );
-  process.stderr.write(`done in ${durationSeconds} s; wrote bench/results/latest.{json,md}\n`);
+  const panels = latencyPanels(
+    parts.hit as HitPathResult | undefined,
+    parts.http as HttpResult | undefined,
+  );
+  if (panels.length > 0) {
+    writeLatencyChart(
+      renderLatencyChart(
+        'Latency per read: p50 / p95 / p99 (ms, lower is better)',
+        `${command} on ${startedAt.toISOString().slice(0, 10)}: Node ${process.versions.node}, ` +
+          `Redis ${redis}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown'}`,
+        panels,
+      ),
+    );
+  }
+  const wrote = panels.length > 0 ? 'latest.{json,md}, latency.svg' : 'latest.{json,md}';
+  process.stderr.write(`done in ${durationSeconds} s; wrote bench/results/${wrote}\n`);
 }
 
 main().catch((error) => {

@@ -1,14 +1,17 @@
-export type BenchPart = 'hit' | 'stampede' | 'patch';
+export type BenchPart = 'hit' | 'stampede' | 'patch' | 'http' | 'memory';
 
 export interface CliOptions {
   parts: BenchPart[];
-  /** Overrides the number of measured rounds of every part (for a quick look). */
+  /**
+   * Overrides the number of measured rounds of the parts that repeat (hit, stampede, patch),
+   * for a quick look; http and memory run one pass of fixed length either way.
+   */
   rounds?: number;
 }
 
-const PARTS: BenchPart[] = ['hit', 'stampede', 'patch'];
+const PARTS: BenchPart[] = ['hit', 'stampede', 'patch', 'http', 'memory'];
 
-/** `--only hit|stampede|patch` (repeatable or comma-separated), `--rounds N`. */
+/** `--only hit|stampede|patch|http|memory` (repeatable or comma-separated), `--rounds N`. */
 export function parseCliOptions(argv: string[]): CliOptions {
   const only: BenchPart[] = [];
   let rounds: number | undefined;
@@ -28,7 +31,7 @@ export function parseCliOptions(argv: string[]): CliOptions {
         throw new Error('--rounds takes an integer from 1 to 50');
       }
     } else {
-      throw new Error(`unknown argument '${argv[i]}' (use --only hit|stampede|patch, --rounds N)`);
+      throw new Error(`unknown argument '${argv[i]}' (use --only ${PARTS.join('|')}, --rounds N)`);
     }
   }
   return { parts: only.length ? PARTS.filter((p) => only.includes(p)) : PARTS, rounds };

@@ -1,0 +1,234 @@
+import { createKeyv } from '@keyv/redis';
+import { CacheInterceptor, CacheModule } from '@nestjs/cache-manager';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Module,
+  NotFoundException,
+  Optional,
+  UseInterceptors,
+  type DynamicModule,
+  type Type,
+} from '@nestjs/common';
+import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import {
+  CacheAsideModule,
+  CacheAsideService,
+  Cacheable,
+  CacheStatusInterceptor,
+  type CacheStats,
+} from '@app/cache-aside';
+import { IdParam } from '../../apps/catalog/src/common/id-param.decorator';
+import { CatalogConfigModule } from '../../apps/catalog/src/config/catalog-config.module';
+import { loadCatalogConfig } from '../../apps/catalog/src/config/catalog-config.loader';
+import { DatabaseModule } from '../../apps/catalog/src/database/database.module';
+import { QueryCounter } from '../../apps/catalog/src/database/query-counter';
+import type { ProductView } from '../../apps/catalog/src/products/dto/product-view.dto';
+import {
+  toProductSummary,
+  toRatingSummary,
+} from '../../apps/catalog/src/products/product-response.mapper';
+import { Product } from '../../apps/catalog/src/products/product.entity';
+import { Review } from '../../apps/catalog/src/products/review.entity';
+
+/*
+ * Three builds of the catalog's GET /products/:id, each a Nest app of the bench's own on the
+ * catalog's database module (entities, migrations, query counter) and the same statement as
+ * the catalog's ProductsService.loadView: the product and its rating summary in one query.
+ */
+export type HttpSubjectKind = 'none' | 'cache-manager' | 'ours';
+
+export const HTTP_SUBJECT_NAMES: Record<HttpSubjectKind, string> = {
+  none: 'no cache',
+  'cache-manager': '@nestjs/cache-manager CacheInterceptor',
+  ours: 'ours: @Cacheable',
+};
+
+export interface HttpSubjectConfig {
+  kind: HttpSubjectKind;
+  dbPath: string;
+  redisUrl: string;
+  /** Every key the subject writes starts with `<keyPrefix>:`. */
+  keyPrefix: string;
+  ttlSeconds: number;
+}
+
+/** What GET /bench/stats returns: counters since the app started. */
+export interface HttpSubjectStats {
+  /** SQL statements, from the catalog's QueryCounter. */
+  queries: number;
+  /** Runs of the product loader (the statement above). */
+  loads: number;
+  /** Responses of GET /products/:id by X-Cache header (NONE: no header). */
+  xCache: Record<string, number>;
+  /** Our library's counters (ours only). */
+  library?: Pick<
+    CacheStats,
+    'hits' | 'misses' | 'bypasses' | 'loads' | 'leaseWaits' | 'redisErrors'
+  >;
+}
+
+/** The catalog's product view query, counted. */
+@Injectable()
+export class ProductViews {
+  loads = 0;
+
+  constructor(@InjectRepository(Product) private readonly products: Repository<Product>) {}
+
+  async load(id: number): Promise<ProductView | null> {
+    this.loads++;
+    const { entities, raw } = await this.products
+      .createQueryBuilder('product')
+      .addSelect(
+        (sub) =>
+          sub.select('COUNT(*)').from(Review, 'review').where('review.productId = product.id'),
+        'rating_count',
+      )
+      .addSelect(
+        (sub) =>
+          sub
+            .select('AVG(review.rating)')
+            .from(Review, 'review')
+            .where('review.productId = product.id'),
+        'rating_average',
+      )
+      .where('product.id = :id', { id })
+      .getRawAndEntities<{ rating_count: unknown; rating_average: unknown }>();
+    const [product] = entities;
+    if (!product) return null;
+    return {
+      ...toProductSummary(product),
+      rating: toRatingSummary(raw[0]?.rating_count, raw[0]?.rating_average),
+    };
+  }
+}
+
+/** Ours, as the catalog caches the view: a hash entry, null cached as "not found". */
+@Injectable()
+export class CachedProductViews {
+  constructor(private readonly views: ProductViews) {}
+
+  @Cacheable({ key: 'product:{0}', storage: 'hash' })
+  async findViewOrNull(id: number): Promise<ProductView | null> {
+    return this.views.load(id);
+  }
+}
+
+function found(id: number, view: ProductView | null): ProductView {
+  if (!view) throw new NotFoundException(`Product ${id} not found`);
+  return view;
+}
+
+@Controller('products')
+class NoCacheController {
+  constructor(private readonly views: ProductViews) {}
+
+  @Get(':id')
+  async findOne(@IdParam() id: number): Promise<ProductView> {
+    return found(id, await this.views.load(id));
+  }
+}
+
+@Controller('products')
+class CacheManagerController {
+  constructor(private readonly views: ProductViews) {}
+
+  // As in Nest's caching docs: the interceptor caches the response under the request URL.
+  @Get(':id')
+  @UseInterceptors(CacheInterceptor)
+  async findOne(@IdParam() id: number): Promise<ProductView> {
+    return found(id, await this.views.load(id));
+  }
+}
+
+@Controller('products')
+class OursController {
+  constructor(private readonly views: CachedProductViews) {}
+
+  // CacheStatusInterceptor sets X-Cache, as the catalog's global interceptor does.
+  @Get(':id')
+  @UseInterceptors(CacheStatusInterceptor)
+  async findOne(@IdParam() id: number): Promise<ProductView> {
+    return found(id, await this.views.findViewOrNull(id));
+  }
+}
+
+/** Counts X-Cache values of the product route; filled by the app's middleware. */
+@Injectable()
+export class XCacheTally {
+  readonly counts: Record<string, number> = {};
+
+  record(value: string): void {
+    this.counts[value] = (this.counts[value] ?? 0) + 1;
+  }
+}
+
+@Controller('bench')
+class BenchStatsController {
+  constructor(
+    private readonly counter: QueryCounter,
+    private readonly views: ProductViews,
+    private readonly tally: XCacheTally,
+    @Optional() private readonly cacheAside?: CacheAsideService,
+  ) {}
+
+  @Get('stats')
+  stats(): HttpSubjectStats {
+    const library = this.cacheAside?.stats();
+    return {
+      queries: this.counter.total,
+      loads: this.views.loads,
+      xCache: { ...this.tally.counts },
+      library: library && {
+        hits: library.hits,
+        misses: library.misses,
+        loads: library.loads,
+        bypasses: library.bypasses,
+        leaseWaits: library.leaseWaits,
+        redisErrors: library.redisErrors,
+      },
+    };
+  }
+}
+
+@Module({})
+class HttpSubjectModule {}
+
+export function httpSubjectModule(config: HttpSubjectConfig): DynamicModule {
+  // The catalog's own config loader, so the database settings are the catalog's.
+  const catalog = loadCatalogConfig({ DB_PATH: config.dbPath, DEMO_SEED: 'false' });
+  const controllers: Record<HttpSubjectKind, Type> = {
+    none: NoCacheController,
+    'cache-manager': CacheManagerController,
+    ours: OursController,
+  };
+  const cache: DynamicModule[] = {
+    none: [],
+    'cache-manager': [
+      CacheModule.register({
+        stores: [createKeyv(config.redisUrl, { namespace: config.keyPrefix })],
+        ttl: config.ttlSeconds * 1000,
+      }),
+    ],
+    ours: [
+      CacheAsideModule.forRoot({
+        redis: config.redisUrl,
+        keyPrefix: config.keyPrefix,
+        defaultTtlSeconds: config.ttlSeconds,
+      }),
+    ],
+  }[config.kind];
+  return {
+    module: HttpSubjectModule,
+    imports: [
+      CatalogConfigModule.forRoot(catalog),
+      DatabaseModule,
+      TypeOrmModule.forFeature([Product, Review]),
+      ...cache,
+    ],
+    controllers: [controllers[config.kind], BenchStatsController],
+    providers: [ProductViews, XCacheTally, ...(config.kind === 'ours' ? [CachedProductViews] : [])],
+  };
+}
