@@ -26,11 +26,8 @@ import { loadCatalogConfig } from '../../apps/catalog/src/config/catalog-config.
 import { DatabaseModule } from '../../apps/catalog/src/database/database.module';
 import { QueryCounter } from '../../apps/catalog/src/database/query-counter';
 import type { ProductView } from '../../apps/catalog/src/products/dto/product-view.dto';
-import {
-  toProductSummary,
-  toRatingSummary,
-} from '../../apps/catalog/src/products/product-response.mapper';
 import { Product } from '../../apps/catalog/src/products/product.entity';
+import { queryProductView } from '../../apps/catalog/src/products/product-view.query';
 import { Review } from '../../apps/catalog/src/products/review.entity';
 
 /*
@@ -79,29 +76,7 @@ export class ProductViews {
 
   async load(id: number): Promise<ProductView | null> {
     this.loads++;
-    const { entities, raw } = await this.products
-      .createQueryBuilder('product')
-      .addSelect(
-        (sub) =>
-          sub.select('COUNT(*)').from(Review, 'review').where('review.productId = product.id'),
-        'rating_count',
-      )
-      .addSelect(
-        (sub) =>
-          sub
-            .select('AVG(review.rating)')
-            .from(Review, 'review')
-            .where('review.productId = product.id'),
-        'rating_average',
-      )
-      .where('product.id = :id', { id })
-      .getRawAndEntities<{ rating_count: unknown; rating_average: unknown }>();
-    const [product] = entities;
-    if (!product) return null;
-    return {
-      ...toProductSummary(product),
-      rating: toRatingSummary(raw[0]?.rating_count, raw[0]?.rating_average),
-    };
+    return queryProductView(this.products, id);
   }
 }
 

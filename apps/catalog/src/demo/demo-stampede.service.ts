@@ -127,12 +127,9 @@ export class DemoStampedeService {
     return performance.now() - started;
   }
 
-  /**
-   * The products service's own loader (what findViewOrNull runs on a miss). It is private
-   * there; element access keeps the call type-checked, so a rename breaks the build here.
-   */
+  /** The products service's own loader (what findViewOrNull runs on a miss). */
   private loadView(id: number): Promise<ProductView | null> {
-    return this.products['loadView'](id);
+    return this.products.loadView(id);
   }
 
   private countEvents(event: CacheEventName, key: string, count: () => void): () => void {

@@ -20,6 +20,7 @@ import {
   productKey,
 } from './product-cache.keys';
 import { Product } from './product.entity';
+import { queryProductView } from './product-view.query';
 import { toProductSummary, toRatingSummary, toReviewView } from './product-response.mapper';
 import { Review } from './review.entity';
 
@@ -182,30 +183,9 @@ export class ProductsService {
     return view;
   }
 
-  private async loadView(id: number): Promise<ProductView | null> {
-    const { entities, raw } = await this.products
-      .createQueryBuilder('product')
-      .addSelect(
-        (sub) =>
-          sub.select('COUNT(*)').from(Review, 'review').where('review.productId = product.id'),
-        'rating_count',
-      )
-      .addSelect(
-        (sub) =>
-          sub
-            .select('AVG(review.rating)')
-            .from(Review, 'review')
-            .where('review.productId = product.id'),
-        'rating_average',
-      )
-      .where('product.id = :id', { id })
-      .getRawAndEntities<{ rating_count: unknown; rating_average: unknown }>();
-    const [product] = entities;
-    if (!product) return null;
-    return {
-      ...toProductSummary(product),
-      rating: toRatingSummary(raw[0]?.rating_count, raw[0]?.rating_average),
-    };
+  /** The view straight from the database, never the cache (what a miss loads). */
+  loadView(id: number): Promise<ProductView | null> {
+    return queryProductView(this.products, id);
   }
 
   private async withSkuConflict<T>(sku: string, write: () => Promise<T>): Promise<T> {
