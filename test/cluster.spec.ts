@@ -8,7 +8,8 @@ import {
   topologyUnavailableReason,
   type RedisProcess,
 } from './support/own-redis-topology';
-import { uniquePrefix } from './support/redis';
+import { connectTestRedis, uniquePrefix } from './support/redis';
+import { runWorkers } from './support/workers';
 import { percentile, readLoad, recordFills, waitUntil } from './support/topology-load';
 
 jest.setTimeout(60_000);
@@ -103,6 +104,35 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
       expect(loads).toBe(1);
       expect(new Set(results)).toEqual(new Set([`value of ${key}`]));
     }
+  });
+
+  it('stampede across 4 child processes x 250 calls on a cold key: the loader runs once in total', async () => {
+    const counterPrefix = `${prefix}-procs`;
+    const reports = await runWorkers(
+      Array.from({ length: 4 }, () => ({
+        prefix: counterPrefix,
+        key: 'product:1',
+        concurrency: 250,
+        mode: 'burst' as const,
+        loaderDelayMs: 100,
+        ttlSeconds: 30,
+        redis: { cluster: { rootNodes: cluster.rootNodes } },
+      })),
+    );
+    const counter = await connectTestRedis();
+    try {
+      // loads are counted on the shared Redis at REDIS_URL, not on the cluster
+      expect(Number(await counter.get(`${counterPrefix}-loads`))).toBe(1);
+      await counter.del([
+        `${counterPrefix}-loads`,
+        `${counterPrefix}-active`,
+        `${counterPrefix}-loading`,
+      ]);
+    } finally {
+      counter.destroy();
+    }
+    expect(reports.reduce((n, r) => n + r.calls, 0)).toBe(1000);
+    expect(reports.flatMap((r) => r.errors)).toEqual([]);
   });
 
   it('fill notifications, PUBLISHed by the scripts on each master, reach a subscriber on one node', async () => {

@@ -7,7 +7,12 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createClient } from 'redis';
-import { CacheAsideModule, CacheAsideService, type CacheStatus } from '@app/cache-aside';
+import {
+  CacheAsideModule,
+  CacheAsideService,
+  type CacheAsideModuleOptions,
+  type CacheStatus,
+} from '@app/cache-aside';
 
 export interface WorkerScenario {
   prefix: string;
@@ -24,6 +29,8 @@ export interface WorkerScenario {
   leaseTtlMs?: number;
   earlyRefresh?: boolean;
   graceSeconds?: number;
+  /** The cache's Redis (a URL, or `{ cluster }` / `{ sentinel }` options); loads are still counted on REDIS_URL. */
+  redis?: CacheAsideModuleOptions['redis'];
 }
 
 export interface WorkerReport {
@@ -44,7 +51,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 @Module({
   imports: [
     CacheAsideModule.forRoot({
-      redis: REDIS_URL,
+      redis: scenario.redis ?? REDIS_URL,
       keyPrefix: scenario.prefix,
       leaseTtlMs: scenario.leaseTtlMs,
       earlyRefresh: scenario.earlyRefresh,
