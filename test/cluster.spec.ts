@@ -8,8 +8,8 @@ import {
   topologyUnavailableReason,
   type RedisProcess,
 } from './support/own-redis-topology';
-import { connectTestRedis, uniquePrefix } from './support/redis';
-import { runWorkers } from './support/workers';
+import { uniquePrefix } from './support/redis';
+import { coldBurstAcrossProcesses } from './support/workers';
 import { percentile, readLoad, recordFills, waitUntil } from './support/topology-load';
 
 jest.setTimeout(60_000);
@@ -107,30 +107,11 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
   });
 
   it('stampede across 4 child processes x 250 calls on a cold key: the loader runs once in total', async () => {
-    const counterPrefix = `${prefix}-procs`;
-    const reports = await runWorkers(
-      Array.from({ length: 4 }, () => ({
-        prefix: counterPrefix,
-        key: 'product:1',
-        concurrency: 250,
-        mode: 'burst' as const,
-        loaderDelayMs: 100,
-        ttlSeconds: 30,
-        redis: { cluster: { rootNodes: cluster.rootNodes } },
-      })),
+    const { loads, reports } = await coldBurstAcrossProcesses(
+      { cluster: { rootNodes: cluster.rootNodes } },
+      `${prefix}-procs`,
     );
-    const counter = await connectTestRedis();
-    try {
-      // loads are counted on the shared Redis at REDIS_URL, not on the cluster
-      expect(Number(await counter.get(`${counterPrefix}-loads`))).toBe(1);
-      await counter.del([
-        `${counterPrefix}-loads`,
-        `${counterPrefix}-active`,
-        `${counterPrefix}-loading`,
-      ]);
-    } finally {
-      counter.destroy();
-    }
+    expect(loads).toBe(1);
     expect(reports.reduce((n, r) => n + r.calls, 0)).toBe(1000);
     expect(reports.flatMap((r) => r.errors)).toEqual([]);
   });

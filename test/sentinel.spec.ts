@@ -3,7 +3,7 @@ import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-a
 import { OwnRedisSentinel, topologyUnavailableReason } from './support/own-redis-topology';
 import { connectTestRedis, uniquePrefix } from './support/redis';
 import { percentile, readLoad, recordFills, waitUntil } from './support/topology-load';
-import { runWorkers } from './support/workers';
+import { coldBurstAcrossProcesses } from './support/workers';
 
 jest.setTimeout(60_000);
 
@@ -84,32 +84,13 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
   });
 
   it('stampede across 4 child processes x 250 calls on a cold key: the loader runs once in total', async () => {
-    const counterPrefix = `${prefix}-procs`;
-    const reports = await runWorkers(
-      Array.from({ length: 4 }, () => ({
-        prefix: counterPrefix,
-        key: 'product:1',
-        concurrency: 250,
-        mode: 'burst' as const,
-        loaderDelayMs: 100,
-        ttlSeconds: 30,
-        redis: {
-          sentinel: { name: OwnRedisSentinel.NAME, sentinelRootNodes: topology.sentinelRootNodes },
-        },
-      })),
+    const { loads, reports } = await coldBurstAcrossProcesses(
+      {
+        sentinel: { name: OwnRedisSentinel.NAME, sentinelRootNodes: topology.sentinelRootNodes },
+      },
+      `${prefix}-procs`,
     );
-    const counter = await connectTestRedis();
-    try {
-      // loads are counted on the shared Redis at REDIS_URL, not on the sentinel's master
-      expect(Number(await counter.get(`${counterPrefix}-loads`))).toBe(1);
-      await counter.del([
-        `${counterPrefix}-loads`,
-        `${counterPrefix}-active`,
-        `${counterPrefix}-loading`,
-      ]);
-    } finally {
-      counter.destroy();
-    }
+    expect(loads).toBe(1);
     expect(reports.reduce((n, r) => n + r.calls, 0)).toBe(1000);
     expect(reports.flatMap((r) => r.errors)).toEqual([]);
   });

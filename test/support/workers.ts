@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { WorkerReport, WorkerScenario } from '../workers/cache-worker';
+import { connectTestRedis } from './redis';
 
 const ROOT = join(__dirname, '..', '..');
 const WORKER = join(ROOT, 'test', 'workers', 'cache-worker.ts');
@@ -49,4 +50,37 @@ export async function runWorkers(scenarios: WorkerScenario[]): Promise<WorkerRep
   await Promise.all(workers.map((w) => w.ready));
   workers.forEach((w) => w.go());
   return Promise.all(workers.map((w) => w.report));
+}
+
+/**
+ * 4 processes x 250 concurrent calls on one cold key of `redis` (any topology):
+ * loader runs counted fleet-wide on the shared Redis at REDIS_URL, then cleaned up.
+ */
+export async function coldBurstAcrossProcesses(
+  redis: WorkerScenario['redis'],
+  counterPrefix: string,
+): Promise<{ loads: number; reports: WorkerReport[] }> {
+  const reports = await runWorkers(
+    Array.from({ length: 4 }, () => ({
+      prefix: counterPrefix,
+      key: 'product:1',
+      concurrency: 250,
+      mode: 'burst' as const,
+      loaderDelayMs: 100,
+      ttlSeconds: 30,
+      redis,
+    })),
+  );
+  const counter = await connectTestRedis();
+  try {
+    const loads = Number(await counter.get(`${counterPrefix}-loads`));
+    await counter.del([
+      `${counterPrefix}-loads`,
+      `${counterPrefix}-active`,
+      `${counterPrefix}-loading`,
+    ]);
+    return { loads, reports };
+  } finally {
+    counter.destroy();
+  }
 }

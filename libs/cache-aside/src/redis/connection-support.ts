@@ -95,6 +95,26 @@ export function reconnectDelay(retries: number): number {
 export const sleep = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
+/**
+ * Subscribes in the background, retrying with back-off until it succeeds or the
+ * connection is closing (node-redis resubscribes by itself after reconnects).
+ */
+export function subscribeUntilDone(
+  subscribe: () => Promise<unknown>,
+  isClosing: () => boolean,
+): void {
+  void (async () => {
+    for (let attempt = 0; !isClosing(); attempt++) {
+      try {
+        await subscribe();
+        return;
+      } catch {
+        await sleep(reconnectDelay(attempt));
+      }
+    }
+  })();
+}
+
 /** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
 export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -10,6 +10,7 @@ import {
   refusedUntil,
   settleWithin,
   sleep,
+  subscribeUntilDone,
   type CacheRedisCommands,
   type CacheRedisConnection,
 } from './connection-support';
@@ -200,16 +201,10 @@ export class ClusterConnection implements CacheRedisConnection {
   }
 
   private subscribeNow(channel: string, listener: (message: string) => void): void {
-    void (async () => {
-      for (let attempt = 0; !this.closing; attempt++) {
-        try {
-          await this.cluster.subscribe(channel, listener);
-          return;
-        } catch {
-          await sleep(reconnectDelay(attempt));
-        }
-      }
-    })();
+    subscribeUntilDone(
+      () => this.cluster.subscribe(channel, listener),
+      () => this.closing,
+    );
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ import {
   refusedUntil,
   settleWithin,
   sleep,
+  subscribeUntilDone,
   type CacheRedisCommands,
   type CacheRedisConnection,
 } from './connection-support';
@@ -174,16 +175,10 @@ export class SentinelConnection implements CacheRedisConnection {
 
   /** node-redis resubscribes after reconnects and moves subscriptions to a new master. */
   private subscribeNow(channel: string, listener: (message: string) => void): void {
-    void (async () => {
-      for (let attempt = 0; !this.closing; attempt++) {
-        try {
-          await this.sentinel.subscribe(channel, listener);
-          return;
-        } catch {
-          await sleep(reconnectDelay(attempt));
-        }
-      }
-    })();
+    subscribeUntilDone(
+      () => this.sentinel.subscribe(channel, listener),
+      () => this.closing,
+    );
   }
 
   async close(): Promise<void> {
