@@ -31,8 +31,7 @@ import {
   decodeEntry,
   decodeHeader,
   decodeProperties,
-  encodeEntry,
-  encodeHashEntry,
+  encodeEntryAs,
   encodePatch,
   HEADER_FIELD,
   PROPERTY_FIELD_PREFIX,
@@ -41,6 +40,7 @@ import {
   type CacheStorage,
   type StoredEntry,
 } from './serialization/cache-entry';
+import { encodeJsonPatch } from './serialization/json-document';
 
 type Loader<T> = () => T | Promise<T>;
 
@@ -166,11 +166,12 @@ export class CacheAsideService {
   }
 
   /**
-   * Sets named fields of a cached hash entry (`storage: 'hash'`) in place, in one
+   * Sets named fields of a cached hash entry (`storage: 'hash'`), or paths inside a
+   * RedisJSON entry (`storage: 'json'`: `{ 'price.amount': 12 }`), in place, in one
    * atomic step: only if the entry exists (a patch never creates a half entry), TTL
    * kept, and any load of the key in flight loses its lease, so an older fill can't
-   * overwrite the patch. A property set to `undefined` is removed. An entry that
-   * can't be patched in place (string storage) is evicted instead.
+   * overwrite the patch. A property set to `undefined` is removed. An entry that can't
+   * be patched in place (string storage; a nested path of a hash entry) is evicted instead.
    */
   async patch(
     key: string,
@@ -178,20 +179,29 @@ export class CacheAsideService {
   ): Promise<PatchOutcome | 'unavailable'> {
     if (!this.options.enabled) return 'unavailable';
     const logicalKey = normalizeCacheKey(key);
-    let encoded: ReturnType<typeof encodePatch>;
+    const nested = Object.keys(changes).some((name) => name.includes('.'));
+    const fields = nested ? undefined : this.encodeChanges(logicalKey, () => encodePatch(changes));
     try {
-      encoded = encodePatch(changes);
-    } catch (error) {
-      // the new value can't be cached, so the old one must go
-      this.logOnce(`encode:${logicalKey}`, `Evicting "${logicalKey}": ${(error as Error).message}`);
-      return (await this.del(logicalKey)) ? 'evicted' : 'unavailable';
-    }
-    try {
-      return await this.store.patch(logicalKey, encoded.set, encoded.remove);
+      if (fields === null) return (await this.del(logicalKey)) ? 'evicted' : 'unavailable';
+      const outcome = fields && (await this.store.patch(logicalKey, fields.set, fields.remove));
+      if (outcome !== undefined && outcome !== 'json-document') return outcome;
+      const paths = this.encodeChanges(logicalKey, () => encodeJsonPatch(changes));
+      if (paths === null) return (await this.del(logicalKey)) ? 'evicted' : 'unavailable';
+      return await this.store.patchJson(logicalKey, paths);
     } catch (error) {
       this.redisFailed('patch', error);
       this.pending.addKeys([logicalKey]); // the entry may still hold the old fields
       return 'unavailable';
+    }
+  }
+
+  /** The encoded changes, or null when they can't be cached (so the old entry must go). */
+  private encodeChanges<E>(key: string, encode: () => E): E | null {
+    try {
+      return encode();
+    } catch (error) {
+      this.logOnce(`encode:${key}`, `Evicting "${key}": ${(error as Error).message}`);
+      return null;
     }
   }
 
@@ -637,24 +647,54 @@ export class CacheAsideService {
   }
 
   /**
-   * The hit path: one GET (or HGETALL for hash entries). An entry of the other kind
-   * (the storage of a key changed between deploys) is read once that way, then replaced.
+   * The hit path: one GET (HGETALL for hash entries, JSON.GET for JSON ones). An entry
+   * of another kind (the storage of a key changed between deploys) is read that way
+   * once, then replaced by the next fill; a key of a type we never write is a miss.
    */
   private async readEntry<T>(
     key: string,
     storage: CacheStorage,
+    tried: CacheStorage[] = [],
   ): Promise<CacheEntry<T> | undefined | 'unavailable'> {
+    const kind = this.storageOnServer(storage);
     let stored: StoredEntry | null;
     try {
-      stored = await this.store.read(key, storage);
+      stored = await this.store.read(key, kind);
     } catch (error) {
       if (!isWrongType(error)) {
         this.redisFailed('get', error);
         return 'unavailable';
       }
-      return this.readEntry(key, storage === 'string' ? 'hash' : 'string');
+      const next = this.storagesOnServer().find(
+        (other) => other !== kind && !tried.includes(other),
+      );
+      if (next !== undefined) return this.readEntry(key, next, [...tried, kind]);
+      this.count('corruptEntries', key);
+      return undefined;
     }
     return stored === null ? undefined : this.decodeOrReport<T>(key, stored);
+  }
+
+  /**
+   * 'json' needs RedisJSON: until a connection has told, and on a server without it,
+   * such entries are kept as hashes (top-level patches still apply in place; a patch of
+   * a nested path evicts the entry).
+   */
+  private storageOnServer(storage: CacheStorage): CacheStorage {
+    if (storage !== 'json') return storage;
+    const supported = this.store.supportsJson();
+    if (supported) return 'json';
+    if (supported === false) {
+      this.logOnce(
+        'json-module',
+        "storage 'json' needs RedisJSON, which this Redis doesn't have: such entries are kept as hashes (patches of nested paths evict them)",
+      );
+    }
+    return 'hash';
+  }
+
+  private storagesOnServer(): CacheStorage[] {
+    return this.store.supportsJson() ? ['string', 'hash', 'json'] : ['string', 'hash'];
   }
 
   private decodeStale<T>(
@@ -691,11 +731,7 @@ export class CacheAsideService {
   ): StoredEntry | undefined {
     let encoded: StoredEntry;
     try {
-      const freshUntilMs = Date.now() + freshMs;
-      encoded =
-        storage === 'hash'
-          ? encodeHashEntry(value, freshUntilMs, loadMs)
-          : encodeEntry(value, freshUntilMs, loadMs);
+      encoded = encodeEntryAs(this.storageOnServer(storage), value, Date.now() + freshMs, loadMs);
     } catch (error) {
       this.count('uncacheableValues', key);
       this.logOnce(`encode:${key}`, `Not caching "${key}": ${(error as Error).message}`);

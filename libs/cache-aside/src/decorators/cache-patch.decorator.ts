@@ -17,7 +17,8 @@ export interface CachePatchOptions<R = any> {
   key: KeyTemplate;
   /**
    * The fields to set: property names taken from the method's result, or a function
-   * of the result and the arguments returning `{ field: value }` (`undefined` removes).
+   * of the result and the arguments returning `{ field: value }` (`undefined` removes);
+   * for `storage: 'json'` entries a field may be a dotted path (`'price.amount'`).
    */
   fields: (keyof R & string)[] | ((result: R, ...args: any[]) => Record<string, unknown>);
   /** What the method returns, when its declared type doesn't say. @default 'promise' */
@@ -26,7 +27,8 @@ export interface CachePatchOptions<R = any> {
 
 /**
  * After the method completed successfully, sets the named fields of the cached hash
- * entry (`@Cacheable({ storage: 'hash' })`) in place instead of evicting it: TTL kept,
+ * entry (`@Cacheable({ storage: 'hash' })`), or the paths of a JSON entry (`storage:
+ * 'json'`), in place instead of evicting it: TTL kept,
  * nothing created if the entry isn't cached, in-flight loads of the key cancelled.
  * The caller's promise resolves once Redis has applied it.
  */

@@ -1,3 +1,4 @@
+import type { CacheStorage } from '../serialization/cache-entry';
 /** Options of one cached read (`getOrLoad`, `@Cacheable`); they override the module's. */
 export interface CacheLoadOptions<T = unknown> {
   /**
@@ -14,12 +15,14 @@ export interface CacheLoadOptions<T = unknown> {
    */
   stampedeProtection?: boolean;
   /**
-   * How the entry is kept: `'string'` (the whole value) or `'hash'` (one Redis hash
+   * How the entry is kept: `'string'` (the whole value), `'hash'` (one Redis hash
    * field per top-level property, so `patch` can change fields in place and
-   * `getFields` can read some without the rest).
+   * `getFields` can read some without the rest) or `'json'` (a RedisJSON document, so
+   * `patch` can also set nested paths such as `'price.amount'`; needs the RedisJSON
+   * module, detected on connect: without it such entries are kept as hashes).
    * @default 'string'
    */
-  storage?: 'string' | 'hash';
+  storage?: CacheStorage;
   /** Time to live in seconds. @default the module's `defaultTtlSeconds` */
   ttlSeconds?: number;
   /** Time to live of a "not found" result, in seconds. @default the module's `notFoundTtlSeconds` */

@@ -1,4 +1,5 @@
 import type { CacheStorage, StoredEntry } from '../serialization/cache-entry';
+import type { JsonPathChange } from '../serialization/json-document';
 
 /** What a read-or-lease step found (see scripts/read-or-lease.lua). */
 export type LeaseReply =
@@ -38,8 +39,19 @@ export interface CacheStore {
   extendLease(key: string, token: string, leaseTtlMs: number): Promise<boolean>;
   /** Unconditional write that also cancels any in-flight load of the key. */
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void>;
-  /** Sets and removes fields of an existing hash entry, keeping its TTL; cancels in-flight loads. */
-  patch(key: string, set: Record<string, string>, remove: string[]): Promise<PatchOutcome>;
+  /**
+   * Sets and removes fields of an existing hash entry, keeping its TTL; cancels in-flight
+   * loads. 'json-document' when the entry is a RedisJSON document (left for `patchJson`).
+   */
+  patch(
+    key: string,
+    set: Record<string, string>,
+    remove: string[],
+  ): Promise<PatchOutcome | 'json-document'>;
+  /** Sets and removes paths inside an existing RedisJSON entry, keeping its TTL; cancels in-flight loads. */
+  patchJson(key: string, changes: JsonPathChange[]): Promise<PatchOutcome>;
+  /** Whether the server has RedisJSON; undefined until a connection told. */
+  supportsJson(): boolean | undefined;
   /** Deletes entries with their leases, so in-flight loads of them can't fill. */
   evict(keys: string[]): Promise<void>;
   ttlMs(key: string): Promise<number>;

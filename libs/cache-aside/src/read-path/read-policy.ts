@@ -66,7 +66,7 @@ export class ReadPolicies {
       shouldCache: (options?.shouldCache as (value: unknown) => boolean) ?? cacheEverything,
       tags: this.tagsOf(options?.tags),
       tagsFromResult: options?.tagsFromResult as ((value: unknown) => string[]) | undefined,
-      storage: options?.storage ?? 'string',
+      storage: storageOf(options?.storage),
     };
   }
 
@@ -92,6 +92,18 @@ export class ReadPolicies {
     }
     return { ...(profile as CacheLoadOptions<T>), ...stripUndefined(options) };
   }
+}
+
+const STORAGES: readonly CacheStorage[] = ['string', 'hash', 'json'];
+
+function storageOf(storage: CacheStorage | undefined): CacheStorage {
+  if (storage === undefined) return 'string';
+  if (!STORAGES.includes(storage)) {
+    throw new CacheOptionsError(
+      `Unknown storage '${String(storage)}'; use one of: ${STORAGES.join(', ')}`,
+    );
+  }
+  return storage;
 }
 
 /** How long a new entry stays fresh: the TTL, spread by the jitter. */

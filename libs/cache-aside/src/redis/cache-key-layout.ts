@@ -36,6 +36,11 @@ export class CacheKeyLayout {
     return `${this.prefix}:tag:{${tag}}`;
   }
 
+  /** Never written: reading it tells whether the server knows JSON.GET. */
+  get jsonProbe(): string {
+    return `${this.prefix}:json-probe`;
+  }
+
   /** Counts tag invalidations: loads whose tags come from their result check it around the load. */
   get tagSequence(): string {
     return `${this.prefix}:tag-sequence`;

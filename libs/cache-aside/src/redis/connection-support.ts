@@ -18,6 +18,8 @@ export interface CacheRedisCommands {
   get(key: string): Promise<string | null>;
   hGetAll(key: string): Promise<Record<string, string>>;
   hmGet(key: string, fields: string[]): Promise<Array<string | null>>;
+  /** RedisJSON's JSON.GET of a whole document (node-redis parses it). */
+  json: { get(key: string): Promise<unknown> };
   del(keys: string[]): Promise<number>;
   pTTL(key: string): Promise<number>;
   zRange(key: string, start: number, stop: number): Promise<string[]>;
@@ -30,6 +32,7 @@ export interface CacheRedisCommands {
   extendLease(...args: ScriptArgument[]): Promise<number>;
   writeEntry(...args: ScriptArgument[]): Promise<number>;
   patchEntry(...args: ScriptArgument[]): Promise<number>;
+  patchJsonEntry(...args: ScriptArgument[]): Promise<number>;
   joinTag(...args: ScriptArgument[]): Promise<number>;
 }
 
@@ -66,6 +69,7 @@ export function refusedUntil(
     get: (key) => when(() => client.get(key)),
     hGetAll: (key) => when(() => client.hGetAll(key)),
     hmGet: (key, fields) => when(() => client.hmGet(key, fields)),
+    json: { get: (key) => when(() => client.json.get(key)) },
     del: (keys) => when(() => client.del(keys)),
     pTTL: (key) => when(() => client.pTTL(key)),
     zRange: (key, start, stop) => when(() => client.zRange(key, start, stop)),
@@ -78,6 +82,7 @@ export function refusedUntil(
     extendLease: (...args) => when(() => client.extendLease(...args)),
     writeEntry: (...args) => when(() => client.writeEntry(...args)),
     patchEntry: (...args) => when(() => client.patchEntry(...args)),
+    patchJsonEntry: (...args) => when(() => client.patchJsonEntry(...args)),
     joinTag: (...args) => when(() => client.joinTag(...args)),
   };
 }

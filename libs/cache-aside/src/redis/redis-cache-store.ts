@@ -1,6 +1,7 @@
 import { ErrorReply } from 'redis';
 import type { CacheStore, LeaseReply, PatchOutcome, ReadOrLeaseRequest } from '../interfaces';
 import { HEADER_FIELD, type CacheStorage, type StoredEntry } from '../serialization/cache-entry';
+import { JsonDocumentEntry, type JsonPathChange } from '../serialization/json-document';
 import type { CacheKeyLayout } from './cache-key-layout';
 import { cacheStatusContext } from '../cache-status.context';
 import { CacheRedisUnavailableError } from '../errors/cache-redis-unavailable.error';
@@ -8,17 +9,35 @@ import type { CircuitBreaker } from './circuit-breaker';
 import { CommandDeadlines } from './command-deadlines';
 import type { CacheRedisCommands } from './connection-support';
 
-/** Script arguments for an entry: its storage, then the string or the field/value pairs. */
-function entryArguments(entry: StoredEntry): ['string' | 'hash', ...string[]] {
-  return typeof entry === 'string' ? ['string', entry] : ['hash', ...Object.entries(entry).flat()];
+/** Script arguments for an entry: its storage, then the string, the field/value pairs or the document. */
+function entryArguments(entry: StoredEntry): [CacheStorage, ...string[]] {
+  if (typeof entry === 'string') return ['string', entry];
+  if (entry instanceof JsonDocumentEntry) return ['json', entry.text];
+  return ['hash', ...Object.entries(entry).flat()];
 }
 
-/** Scripts return a hash as a flat field/value list. */
+/**
+ * Scripts return a hash as a flat field/value list and a JSON document as its text (a
+ * string entry starts with its format version, a document with '{').
+ */
 function toStoredEntry(raw: string | string[] | null): StoredEntry | null {
-  if (raw === null || typeof raw === 'string') return raw;
+  if (raw === null) return null;
+  if (typeof raw === 'string') return raw.startsWith('{') ? jsonDocumentOf(raw) : raw;
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) fields[raw[i]] = raw[i + 1];
   return fields;
+}
+
+function patchOutcomeOf(scriptReply: number): PatchOutcome {
+  return scriptReply === 1 ? 'patched' : scriptReply === 2 ? 'evicted' : 'absent';
+}
+
+function jsonDocumentOf(text: string): JsonDocumentEntry {
+  try {
+    return new JsonDocumentEntry(JSON.parse(text));
+  } catch {
+    return new JsonDocumentEntry(undefined); // decoding reports it as a corrupt entry
+  }
 }
 
 /** Tag members are pruned this long after their entry expired: room for clock skew between app servers. */
@@ -32,6 +51,8 @@ export class RedisCacheStore implements CacheStore {
   private readonly settledListeners: Array<(key: string) => void> = [];
   /** Test-only: fill without the lease check, to show the stale-set race it prevents. */
   unsafeSkipLeaseCheck = false;
+  /** Whether the server has RedisJSON: undefined until the first connection tells. */
+  private jsonModule: boolean | undefined;
 
   constructor(
     private readonly client: CacheRedisCommands,
@@ -84,9 +105,43 @@ export class RedisCacheStore implements CacheStore {
   }
 
   read(key: string, storage: CacheStorage): Promise<StoredEntry | null> {
-    return storage === 'string'
-      ? this.call('GET', () => this.client.get(this.layout.value(key)))
-      : this.readHash(key);
+    switch (storage) {
+      case 'hash':
+        return this.readHash(key);
+      case 'json':
+        return this.readJson(key);
+      default:
+        return this.call('GET', () => this.client.get(this.layout.value(key)));
+    }
+  }
+
+  private async readJson(key: string): Promise<StoredEntry | null> {
+    const document = await this.call('JSON.GET', () =>
+      this.client.json.get(this.layout.value(key)),
+    );
+    return document === null ? null : new JsonDocumentEntry(document);
+  }
+
+  supportsJson(): boolean | undefined {
+    return this.jsonModule;
+  }
+
+  /**
+   * Asks the server for RedisJSON: JSON.GET of a key we never write answers null (or
+   * WRONGTYPE) with the module, "unknown command" without it. Done on every (re)connect:
+   * a failover may land on a server without the module.
+   */
+  async detectJsonModule(): Promise<boolean | undefined> {
+    try {
+      await this.call('JSON.GET', () => this.client.json.get(this.layout.jsonProbe));
+      this.jsonModule = true;
+    } catch (error) {
+      const message = (error as Error)?.message ?? '';
+      if (message.startsWith('WRONGTYPE')) this.jsonModule = true;
+      else if (error instanceof ErrorReply) this.jsonModule = false;
+      // a timeout or a lost connection says nothing: keep what we knew
+    }
+    return this.jsonModule;
   }
 
   private async readHash(key: string): Promise<StoredEntry | null> {
@@ -212,7 +267,11 @@ export class RedisCacheStore implements CacheStore {
     );
   }
 
-  async patch(key: string, set: Record<string, string>, remove: string[]): Promise<PatchOutcome> {
+  async patch(
+    key: string,
+    set: Record<string, string>,
+    remove: string[],
+  ): Promise<PatchOutcome | 'json-document'> {
     const outcome = await this.call('patch', () =>
       this.client.patchEntry(
         this.layout.value(key),
@@ -222,7 +281,25 @@ export class RedisCacheStore implements CacheStore {
         ...Object.entries(set).flat(),
       ),
     );
-    return outcome === 1 ? 'patched' : outcome === 2 ? 'evicted' : 'absent';
+    return outcome === 3 ? 'json-document' : patchOutcomeOf(outcome);
+  }
+
+  async patchJson(key: string, changes: JsonPathChange[]): Promise<PatchOutcome> {
+    const outcome = await this.call('patch-json', () =>
+      this.client.patchJsonEntry(
+        this.layout.value(key),
+        this.layout.lease(key),
+        changes.length,
+        ...changes.flatMap((change) => [
+          change.jsonPath,
+          change.place,
+          change.json ?? '',
+          change.annotations.length,
+          ...change.annotations.flat(),
+        ]),
+      ),
+    );
+    return patchOutcomeOf(outcome);
   }
 
   async evict(keys: string[]): Promise<void> {
@@ -287,6 +364,7 @@ export class RedisCacheStore implements CacheStore {
   /** The connection is (re)established: no need to wait for a probe to close the circuit. */
   connectionReady(): void {
     this.breaker.succeeded();
+    void this.detectJsonModule();
   }
 
   onSettled(listener: (key: string) => void): void {

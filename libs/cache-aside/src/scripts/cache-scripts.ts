@@ -58,6 +58,12 @@ export const cacheScripts = {
     parseCommand: keysThenArgs(2),
     transformReply: (reply: unknown) => reply as number,
   }),
+  patchJsonEntry: defineScript({
+    SCRIPT: lua('patch-json-entry.lua'),
+    NUMBER_OF_KEYS: 2,
+    parseCommand: keysThenArgs(2),
+    transformReply: (reply: unknown) => reply as number,
+  }),
   joinTag: defineScript({
     SCRIPT: lua('join-tag.lua'),
     NUMBER_OF_KEYS: 1,

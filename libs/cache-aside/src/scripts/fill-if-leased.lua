@@ -12,8 +12,8 @@
   ARGV[3]  entry time to live, milliseconds (ttl + grace)
   ARGV[4]  fill notification channel
   ARGV[5]  logical key (the notification message)
-  ARGV[6]  storage: 'string' or 'hash'
-  ARGV[7…] the entry: one string, or hash field/value pairs
+  ARGV[6]  storage: 'string', 'hash' or 'json'
+  ARGV[7…] the entry: one string, hash field/value pairs, or a JSON document's text
 
   Returns 1 when written, 0 when rejected (the lease was lost, evicted or patched over).
 ]]
@@ -24,6 +24,10 @@ end
 if ARGV[6] == 'hash' then
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+elseif ARGV[6] == 'json' then
+  redis.call('DEL', KEYS[1])
+  redis.call('JSON.SET', KEYS[1], '$', ARGV[7])
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
 else
   redis.call('SET', KEYS[1], ARGV[7], 'PX', ARGV[3])

@@ -11,12 +11,16 @@
   ARGV[n+2…]   field/value pairs to set
 
   Returns 1 patched, 0 no entry (nothing created), 2 the entry can't be patched in
-  place (a string entry, or a whole non-object value) and was deleted instead.
+  place (a string entry, or a whole non-object value) and was deleted instead, 3 the
+  entry is a RedisJSON document, left for patch-json-entry.lua.
 ]]
 redis.call('DEL', KEYS[2])
 local kind = redis.call('TYPE', KEYS[1]).ok
 if kind == 'none' then
   return 0
+end
+if kind == 'ReJSON-RL' then
+  return 3
 end
 if kind ~= 'hash' or redis.call('HEXISTS', KEYS[1], '_v') == 1 then
   redis.call('DEL', KEYS[1])

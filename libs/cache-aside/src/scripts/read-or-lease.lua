@@ -3,7 +3,8 @@
   the load lease if nobody holds it: one atomic step, so exactly one caller per
   key loads while the others wait.
 
-  KEYS[1]  value key   <prefix>:{<key>}  (a string, or a hash with the header in field _m)
+  KEYS[1]  value key   <prefix>:{<key>}  (a string, a hash with the header in field _m,
+                                         or a RedisJSON document with it at $.m)
   KEYS[2]  lease key   <prefix>:{<key>}:lease
   KEYS[3]  failure key <prefix>:{<key>}:failure  ('<failedAtMs>|<message>', set by a failed load)
   ARGV[1]  lease token (random, per load)
@@ -17,7 +18,8 @@
   ARGV[6]  '1' when the caller may serve a stale entry: during the back-off after a
            failed load it gets BACKOFF instead of loading.
 
-  Returns { state, entry, detail }  (entry: the string, or the hash as a flat field/value list)
+  Returns { state, entry, detail }  (entry: the string, the hash as a flat field/value
+  list, or the JSON document's text)
     'FRESH'    entry is fresh: no lease taken
     'GRANTED'  this caller holds the lease; entry is the current (stale) value or nil
     'HELD'     another caller holds the lease; detail is its time to live in ms
@@ -34,6 +36,10 @@ elseif kind == 'hash' then
   entry = redis.call('HGETALL', KEYS[1])
   local header = redis.call('HGET', KEYS[1], '_m')
   freshUntilText = header and string.match(header, '^%d+|(%d+)|')
+elseif kind == 'ReJSON-RL' then
+  -- only on servers with RedisJSON; the header is read as text ('["1|<freshUntil>|..."]')
+  entry = redis.call('JSON.GET', KEYS[1])
+  freshUntilText = string.match(redis.call('JSON.GET', KEYS[1], '$.m') or '', '^%["%d+|(%d+)|')
 end
 local freshUntil = freshUntilText and tonumber(freshUntilText)
 if ARGV[4] ~= '0' then

@@ -9,12 +9,16 @@
   ARGV[1]  entry time to live, milliseconds
   ARGV[2]  fill notification channel
   ARGV[3]  logical key (the notification message)
-  ARGV[4]  storage: 'string' or 'hash'
-  ARGV[5…] the entry: one string, or hash field/value pairs
+  ARGV[4]  storage: 'string', 'hash' or 'json'
+  ARGV[5…] the entry: one string, hash field/value pairs, or a JSON document's text
 ]]
 if ARGV[4] == 'hash' then
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+elseif ARGV[4] == 'json' then
+  redis.call('DEL', KEYS[1])
+  redis.call('JSON.SET', KEYS[1], '$', ARGV[5])
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 else
   redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[1])

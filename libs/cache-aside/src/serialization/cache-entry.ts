@@ -1,4 +1,6 @@
+import { types } from 'node:util';
 import { CacheCorruptEntryError } from '../errors/cache-corrupt-entry.error';
+import { decodeJsonDocument, encodeJsonDocument, JsonDocumentEntry } from './json-document';
 import { decodeValue, encodeValue } from './value-codec';
 
 /**
@@ -7,8 +9,11 @@ import { decodeValue, encodeValue } from './value-codec';
  */
 export const ENTRY_FORMAT_VERSION = '1';
 
-/** How an entry is kept in Redis: one string, or a hash with a field per top-level property. */
-export type CacheStorage = 'string' | 'hash';
+/**
+ * How an entry is kept in Redis: one string, a hash with a field per top-level property,
+ * or a RedisJSON document (nested paths can be updated in place).
+ */
+export type CacheStorage = 'string' | 'hash' | 'json';
 
 export interface CacheEntry<T = unknown> {
   value: T;
@@ -18,8 +23,8 @@ export interface CacheEntry<T = unknown> {
   loadMs: number;
 }
 
-/** An entry as Redis holds it: a string, or a hash's fields. */
-export type StoredEntry = string | Record<string, string>;
+/** An entry as Redis holds it: a string, a hash's fields, or a RedisJSON document. */
+export type StoredEntry = string | Record<string, string> | JsonDocumentEntry;
 
 /** Hash fields: the header, a whole non-object value, and one field per property. */
 export const HEADER_FIELD = '_m';
@@ -59,6 +64,22 @@ export function encodeHashEntry(
   return fields;
 }
 
+export function encodeEntryAs(
+  storage: CacheStorage,
+  value: unknown,
+  freshUntilMs: number,
+  loadMs: number,
+): StoredEntry {
+  switch (storage) {
+    case 'hash':
+      return encodeHashEntry(value, freshUntilMs, loadMs);
+    case 'json':
+      return encodeJsonDocument(value, header(freshUntilMs, loadMs));
+    default:
+      return encodeEntry(value, freshUntilMs, loadMs);
+  }
+}
+
 /** Field values of a patch: `undefined` means "remove the field". */
 export function encodePatch(changes: Record<string, unknown>): {
   set: Record<string, string>;
@@ -77,6 +98,12 @@ export function decodeEntry<T>(stored: StoredEntry): CacheEntry<T> {
   if (typeof stored === 'string') {
     const { freshUntilMs, loadMs, end } = decodeHeader(stored);
     return { value: decodeValue(stored.slice(end)) as T, freshUntilMs, loadMs };
+  }
+  if (stored instanceof JsonDocumentEntry) {
+    const { header: text, value } = decodeJsonDocument(stored);
+    const { freshUntilMs, loadMs, end } = decodeHeader(text);
+    if (end !== text.length) throw new CacheCorruptEntryError('JSON entry header has a tail');
+    return { value: value as T, freshUntilMs, loadMs };
   }
   const headerText = stored[HEADER_FIELD];
   if (headerText === undefined) throw new CacheCorruptEntryError('hash entry has no header');
@@ -134,6 +161,7 @@ export function decodeHeader(text: string): { freshUntilMs: number; loadMs: numb
 /** Bytes Redis would receive for an entry (the size limit applies to this). */
 export function storedSize(stored: StoredEntry): number {
   if (typeof stored === 'string') return Buffer.byteLength(stored);
+  if (stored instanceof JsonDocumentEntry) return Buffer.byteLength(stored.text);
   let size = 0;
   for (const [field, text] of Object.entries(stored)) {
     size += Buffer.byteLength(field) + Buffer.byteLength(text);
@@ -143,7 +171,7 @@ export function storedSize(stored: StoredEntry): number {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  if (value instanceof Date || value instanceof Map || value instanceof Set) return false;
-  if (value instanceof RegExp || ArrayBuffer.isView(value)) return false;
+  if (types.isDate(value) || types.isMap(value) || types.isSet(value)) return false;
+  if (types.isRegExp(value) || ArrayBuffer.isView(value)) return false;
   return true;
 }

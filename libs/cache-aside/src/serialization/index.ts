@@ -1,2 +1,3 @@
 export * from './cache-entry';
 export * from './value-codec';
+export * from './json-document';

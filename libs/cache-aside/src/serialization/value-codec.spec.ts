@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { CacheAsideError } from '../errors/cache-aside.error';
 import { CacheCorruptEntryError } from '../errors/cache-corrupt-entry.error';
 import { CacheSerializationError } from '../errors/cache-serialization.error';
@@ -129,6 +130,17 @@ describe('value codec', () => {
   });
 
   describe('special values', () => {
+    it('keeps Dates, Maps, Sets and RegExps made in another realm (a vm context)', () => {
+      const foreign = runInNewContext(
+        '({ at: new Date(5), byId: new Map([[1, 2]]), tags: new Set([3]), re: /x/g })',
+      ) as Record<string, unknown>;
+      const decoded = roundTrip(foreign) as Record<string, unknown>;
+      expect(decoded.at).toEqual(new Date(5));
+      expect(decoded.byId).toEqual(new Map([[1, 2]]));
+      expect(decoded.tags).toEqual(new Set([3]));
+      expect(decoded.re).toEqual(/x/g);
+    });
+
     it('round trips undefined at the top level', () => {
       const text = encodeValue(undefined);
       expect(text[0]).toBe('A');

@@ -15,7 +15,7 @@ import { CacheSerializationError } from '../errors/cache-serialization.error';
  * special values, not to the size of the tree.
  */
 
-type PathSegment = string | number;
+export type PathSegment = string | number;
 type Annotation = [PathSegment[], string];
 type Container = Record<PathSegment, unknown>;
 
@@ -68,12 +68,24 @@ const MAX_PATH_TEXT = 200;
  * typed arrays other than Uint8Array); the message names the problem and its path.
  */
 export function encodeValue(value: unknown): string {
+  const { tree, annotations } = encodeValueParts(value);
+  return annotations.length === 0
+    ? PLAIN_MARKER + JSON.stringify(tree)
+    : ANNOTATED_MARKER + JSON.stringify([tree, annotations]);
+}
+
+/**
+ * The two halves of {@link encodeValue}: the JSON tree and the places holding special
+ * values (children before parents). A RedisJSON entry keeps the tree as a document, so
+ * paths inside it can be updated in place.
+ */
+export function encodeValueParts(value: unknown): {
+  tree: unknown;
+  annotations: Array<[PathSegment[], string]>;
+} {
   const encoder = new ValueEncoder();
   try {
-    const tree = encoder.walk(value, '', false);
-    return encoder.annotations.length === 0
-      ? PLAIN_MARKER + JSON.stringify(tree)
-      : ANNOTATED_MARKER + JSON.stringify([tree, encoder.annotations]);
+    return { tree: encoder.walk(value, '', false), annotations: encoder.annotations };
   } catch (error) {
     if (error instanceof CacheSerializationError) throw error;
     // A getter or toJSON that throws, or nesting deep enough to exhaust the stack.
@@ -159,24 +171,28 @@ class ValueEncoder {
     return this.walkRecord(value as Record<string, unknown>);
   }
 
-  /** Built-ins with a tag, or undefined for anything walked as a plain object. */
+  /**
+   * Built-ins with a tag, or undefined for anything walked as a plain object. `types.is*`
+   * rather than instanceof: a Date made in another realm (a vm context, Jest's sandbox)
+   * is still a Date.
+   */
   private walkSpecial(value: object): unknown {
-    if (value instanceof Date) {
+    if (types.isDate(value)) {
       this.annotate(TAG_DATE);
       const time = value.getTime();
       return time === time ? time : null;
     }
-    if (value instanceof Map) {
+    if (types.isMap(value)) {
       const entries = this.walkMapEntries(value);
       this.annotate(TAG_MAP);
       return entries;
     }
-    if (value instanceof Set) {
+    if (types.isSet(value)) {
       const items = this.walkSetItems(value);
       this.annotate(TAG_SET);
       return items;
     }
-    if (value instanceof RegExp) {
+    if (types.isRegExp(value)) {
       this.annotate(TAG_REGEXP);
       return [value.source, value.flags];
     }
@@ -322,9 +338,16 @@ function decodeAnnotated(text: string): unknown {
   if (!Array.isArray(payload) || payload.length !== 2 || !Array.isArray(payload[1])) {
     throw new CacheCorruptEntryError('annotated cached value is not [tree, annotations]');
   }
-  const annotations: unknown[] = payload[1];
+  return decodeValueParts(payload[0], payload[1]);
+}
+
+/**
+ * Revives a parsed JSON tree from its annotations ({@link encodeValueParts}' halves),
+ * with the same checks as {@link decodeValue}. Changes `tree` in place.
+ */
+export function decodeValueParts(tree: unknown, annotations: unknown[]): unknown {
   // The root sits in a holder so an annotation with an empty path can replace it.
-  const holder: unknown[] = [payload[0]];
+  const holder: unknown[] = [tree];
   let i = 0;
   try {
     for (; i < annotations.length; i++) applyAnnotation(holder, annotations[i]);
