@@ -6,7 +6,7 @@
  *
  *   npm run bench                     every part
  *   npm run bench -- --only hit       or stampede, patch, http, memory (comma-separated for
- *                                     several); --rounds N for a quick look at hit/stampede/patch
+ *                                     several); --rounds N for a quick look (every part repeats)
  *
  * Prints a table per part and writes bench/results/latest.json, latest.md and latency.svg.
  * Needs redis-server on the PATH: uses Redis on REDIS_URL or 127.0.0.1:6379 (starting one
@@ -14,8 +14,10 @@
  */
 import { cpus } from 'node:os';
 import { runHitPathBench, hitPathTables, type HitPathResult } from './hit-path/hit-path-bench';
-import { httpTables, runHttpBench, type HttpResult } from './http/http-bench';
-import { memoryTables, runMemoryBench } from './memory/memory-bench';
+import { runHttpBench, type HttpResult } from './http/http-bench';
+import { httpTables } from './http/http-tables';
+import { runMemoryBench } from './memory/memory-bench';
+import { memoryTables } from './memory/memory-tables';
 import { patchTables, runPatchBench } from './patch/patch-bench';
 import { runStampedeBench, stampedeTables } from './stampede/stampede-bench';
 import { parseCliOptions } from './support/cli-options';
@@ -72,13 +74,13 @@ async function runParts(
   }
   if (options.parts.includes('http')) {
     process.stderr.write('Part 4: HTTP, GET /products/:id\n');
-    const result = await runHttpBench(log);
+    const result = await runHttpBench(log, options.rounds);
     parts.http = result;
     print(httpTables(result));
   }
   if (options.parts.includes('memory')) {
     process.stderr.write('Part 5: Redis memory and expiry\n');
-    const result = await runMemoryBench(log);
+    const result = await runMemoryBench(log, options.rounds);
     parts.memory = result;
     print(memoryTables(result));
   }

@@ -2,10 +2,7 @@ export type BenchPart = 'hit' | 'stampede' | 'patch' | 'http' | 'memory';
 
 export interface CliOptions {
   parts: BenchPart[];
-  /**
-   * Overrides the number of measured rounds of the parts that repeat (hit, stampede, patch),
-   * for a quick look; http and memory run one pass of fixed length either way.
-   */
+  /** Overrides every part's number of measured rounds, for a quick look (`--rounds 1`). */
   rounds?: number;
 }
 

@@ -134,9 +134,10 @@ type LatencyRow = { subject: string; p50Ms: number; p95Ms: number; p99Ms: number
 
 /** The panels of bench/results/latency.svg from this run's parts (those that ran). */
 export function latencyPanels(
-  hit?: { rows: (LatencyRow & { scenario: string })[] },
-  http?: { rows: (LatencyRow & { step: string; rps: number })[] },
+  hit?: { rounds: number; rows: (LatencyRow & { scenario: string })[] },
+  http?: { rounds: number; rows: (LatencyRow & { step: string; rps: number })[] },
 ): LatencyPanel[] {
+  const medians = (rounds: number) => (rounds === 1 ? '1 round' : `medians of ${rounds} rounds`);
   const panel = (title: string, rows: LatencyRow[]): LatencyPanel => ({
     title,
     rows: rows.map((r) => ({ subject: r.subject, p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms })),
@@ -147,13 +148,14 @@ export function latencyPanels(
     ['c=64 1024 keys', 'Part 1, hit path, 64 concurrent callers (1,024 cached keys): one read'],
   ]) {
     const rows = hit?.rows.filter((r) => r.scenario === scenario) ?? [];
-    if (rows.length) panels.push(panel(title, rows));
+    if (hit && rows.length) panels.push(panel(`${title} (${medians(hit.rounds)})`, rows));
   }
   const saturation = http?.rows.filter((r) => r.step === 'saturation') ?? [];
-  if (saturation.length) {
+  if (http && saturation.length) {
     panels.push(
       panel(
-        'Part 4, HTTP GET /products/:id at saturation (Zipf ids, SQLite), with requests/s served',
+        'Part 4, HTTP GET /products/:id at saturation (Zipf ids, SQLite), with requests/s served ' +
+          `(${medians(http.rounds)})`,
         saturation.map((r) => ({
           ...r,
           subject: `${r.subject} (${Math.round(r.rps).toLocaleString('en-US')}/s)`,

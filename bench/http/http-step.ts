@@ -1,0 +1,124 @@
+import autocannon from 'autocannon';
+import { summarize } from '../support/statistics';
+import type { HttpSubjectStats } from './http-subjects';
+import type { SubjectProcess } from './subject-process';
+
+/**
+ * At a fixed rate autocannon lets each connection send its share of a second back to back,
+ * then wait for the next second, so one instance with C connections hits the server with
+ * bursts of C concurrent requests, and a step's latency follows C more than the rate (no
+ * cache at 250 rps: p95 ~0.9 ms with 1 connection, ~5 ms with 4). A rate step therefore
+ * runs PHASES instances of one connection each, at rate/PHASES, started 1/PHASES of a
+ * second apart: the bursts spread over the second, and the step still reaches saturation.
+ */
+export const PHASES = 10;
+
+export interface HttpStep {
+  label: string;
+  /** Total requests per second, spread over PHASES phase-shifted instances. */
+  rate?: number;
+  connections: number;
+  /** Whole seconds: autocannon checks for the end on its 1 s sampling tick. */
+  duration?: number;
+  amount?: number;
+}
+
+/** One subject at one step in one round. */
+export interface HttpStepMeasurement {
+  /** 'saturation' or the requested rate. */
+  step: string;
+  targetRps: number | null;
+  rps: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  /** Non-2xx responses, socket errors and timeouts. */
+  errors: number;
+  /** X-Cache: HIT share of the responses (null: no cache). */
+  hitRatio: number | null;
+  /** X-Cache: MISS per second (null: no cache). */
+  missesPerSec: number | null;
+  /** SQL statements per second, from the app's query counter. */
+  queriesPerSec: number;
+  /** Loader runs per second (the product query), from the app. */
+  loadsPerSec: number;
+  /** The library's own misses per second (ours only), to check X-Cache against. */
+  libraryMissesPerSec?: number;
+  /** Responses served neither as HIT nor MISS (X-Cache BYPASS or STALE). */
+  bypassed: number;
+  /** Redis calls that failed or timed out, from the library's counters (ours only). */
+  redisErrors?: number;
+}
+
+/** Drives one step against one subject, reading the paths from `nextPath`. */
+export async function runStep(
+  subject: SubjectProcess,
+  nextPath: () => string,
+  step: HttpStep,
+): Promise<HttpStepMeasurement> {
+  const before = await subject.stats();
+  const latencies: number[] = [];
+  const instances = step.rate ? PHASES : 1;
+  const run = (phase: number) =>
+    new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: subject.baseUrl,
+          connections: step.connections,
+          // autocannon validates keys that are present, even when undefined
+          ...(step.amount ? { amount: step.amount } : { duration: step.duration }),
+          ...(step.rate ? { overallRate: rateShare(step.rate, phase) } : {}),
+          timeout: 10,
+          requests: [
+            { method: 'GET', setupRequest: (request) => ({ ...request, path: nextPath() }) },
+          ],
+        },
+        (error, value) => (error ? reject(error) : resolve(value)),
+      );
+      instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
+        latencies.push(ms);
+      });
+    });
+  const results = await Promise.all(
+    Array.from({ length: instances }, (_, phase) =>
+      new Promise((resolve) => setTimeout(resolve, (phase * 1000) / instances)).then(() =>
+        run(phase),
+      ),
+    ),
+  );
+  const result = {
+    // every instance runs for the step's duration; they overlap all but the phase shifts
+    duration: results.reduce((sum, r) => sum + r.duration, 0) / results.length,
+    errors: results.reduce((sum, r) => sum + r.errors + r.timeouts + r.non2xx, 0),
+  };
+  // Requests the load generator dropped at the end may still be running in the app.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const after = await subject.stats();
+  const seconds = result.duration;
+  const delta = (pick: (s: HttpSubjectStats) => number) => pick(after) - pick(before);
+  const tally = (value: string) => delta((s) => s.xCache[value] ?? 0);
+  const responses = Object.keys(after.xCache).reduce((sum, key) => sum + tally(key), 0);
+  const cached = responses - tally('NONE') > 0;
+  const { p50, p95, p99 } = summarize(latencies);
+  return {
+    step: step.label,
+    targetRps: step.rate ?? null,
+    rps: latencies.length / seconds,
+    p50Ms: p50,
+    p95Ms: p95,
+    p99Ms: p99,
+    errors: result.errors,
+    hitRatio: cached ? tally('HIT') / responses : null,
+    missesPerSec: cached ? tally('MISS') / seconds : null,
+    queriesPerSec: delta((s) => s.queries) / seconds,
+    loadsPerSec: delta((s) => s.loads) / seconds,
+    libraryMissesPerSec: after.library ? delta((s) => s.library?.misses ?? 0) / seconds : undefined,
+    bypassed: cached ? responses - tally('NONE') - tally('HIT') - tally('MISS') : 0,
+    redisErrors: after.library ? delta((s) => s.library?.redisErrors ?? 0) : undefined,
+  };
+}
+
+/** This phase's share of the rate (the shares add up to the rate). */
+function rateShare(rate: number, phase: number): number {
+  return Math.floor(rate / PHASES) + (phase < rate % PHASES ? 1 : 0);
+}
