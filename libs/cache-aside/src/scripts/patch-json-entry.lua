@@ -40,11 +40,12 @@ local function annotationPath(place)
   return '$.a["' .. place .. '"]'
 end
 
+-- A document without its place map (not one of ours) can't be patched safely.
 local keysReply = redis.pcall('JSON.OBJKEYS', KEYS[1], '$.a')
-if type(keysReply) ~= 'table' or keysReply.err then
+if type(keysReply) ~= 'table' or keysReply.err or not keysReply[1] then
   return evict()
 end
-local annotated = keysReply[1] or {}
+local annotated = keysReply[1]
 
 local changes = {}
 local at = 2
