@@ -34,6 +34,7 @@ import {
   encodeEntryAs,
   encodePatch,
   HEADER_FIELD,
+  patchVersionOf,
   PROPERTY_FIELD_PREFIX,
   storedSize,
   type CacheEntry,
@@ -172,19 +173,35 @@ export class CacheAsideService {
    * kept, and any load of the key in flight loses its lease, so an older fill can't
    * overwrite the patch. A property set to `undefined` is removed. An entry that can't
    * be patched in place (string storage; a nested path of a hash entry) is evicted instead.
+   *
+   * `version` names a property of `changes` holding the entity's version, a number that
+   * grows with every write of it (a TypeORM `@VersionColumn`): the patch then applies only
+   * over an older version ('outdated' otherwise, entry left as is), so two writers whose
+   * patches reach Redis in the other order than their writes reached the database can't
+   * leave the older one cached. A hash entry without a readable version is evicted; so is
+   * a JSON entry (its script doesn't compare versions).
    */
   async patch(
     key: string,
     changes: Record<string, unknown>,
+    { version }: { version?: string } = {},
   ): Promise<PatchOutcome | 'unavailable'> {
     if (!this.options.enabled) return 'unavailable';
     const logicalKey = normalizeCacheKey(key);
     const nested = Object.keys(changes).some((name) => name.includes('.'));
     const fields = nested ? undefined : this.encodeChanges(logicalKey, () => encodePatch(changes));
+    const patchVersion =
+      version === undefined
+        ? undefined
+        : this.encodeChanges(logicalKey, () => patchVersionOf(changes, version));
     try {
-      if (fields === null) return (await this.del(logicalKey)) ? 'evicted' : 'unavailable';
-      const outcome = fields && (await this.store.patch(logicalKey, fields.set, fields.remove));
+      if (fields === null || patchVersion === null) {
+        return (await this.del(logicalKey)) ? 'evicted' : 'unavailable';
+      }
+      const outcome =
+        fields && (await this.store.patch(logicalKey, fields.set, fields.remove, patchVersion));
       if (outcome !== undefined && outcome !== 'json-document') return outcome;
+      if (patchVersion) return (await this.del(logicalKey)) ? 'evicted' : 'unavailable';
       const paths = this.encodeChanges(logicalKey, () => encodeJsonPatch(changes));
       if (paths === null) return (await this.del(logicalKey)) ? 'evicted' : 'unavailable';
       return await this.store.patchJson(logicalKey, paths);

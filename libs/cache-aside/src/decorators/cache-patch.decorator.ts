@@ -21,6 +21,13 @@ export interface CachePatchOptions<R = any> {
    * for `storage: 'json'` entries a field may be a dotted path (`'price.amount'`).
    */
   fields: (keyof R & string)[] | ((result: R, ...args: any[]) => Record<string, unknown>);
+  /**
+   * A property of the result holding the entity's version (a number every write of it
+   * increases, such as a TypeORM `@VersionColumn`): the patch then applies only over an
+   * older cached version, so concurrent writers can't leave the older one cached. It is
+   * set along with `fields`. @default none (patches apply in arrival order)
+   */
+  version?: keyof R & string;
   /** What the method returns, when its declared type doesn't say. @default 'promise' */
   returns?: 'promise' | 'observable';
 }
@@ -47,12 +54,17 @@ export function CachePatch<R = any>(options: CachePatchOptions<R>): MethodDecora
         `${site.className}.${site.methodName}: @CachePatch needs at least one field`,
       );
     }
-    const changesOf = (result: R, args: unknown[]): Record<string, unknown> =>
-      Array.isArray(fields)
+    const { version } = options;
+    const changesOf = (result: R, args: unknown[]): Record<string, unknown> => {
+      const changes = Array.isArray(fields)
         ? Object.fromEntries(
             fields.map((name) => [name, (result as Record<string, unknown>)[name]]),
           )
         : fields(result, ...args);
+      return version === undefined
+        ? changes
+        : { ...changes, [version]: (result as Record<string, unknown>)[version] };
+    };
 
     wrapMethod(
       descriptor,
@@ -64,7 +76,7 @@ export function CachePatch<R = any>(options: CachePatchOptions<R>): MethodDecora
           const result = original.apply(this, args);
           const patchAfter = async () => {
             const value = (await (isObservable(result) ? lastValueFrom(result) : result)) as R;
-            await service.patch(key, changesOf(value, args));
+            await service.patch(key, changesOf(value, args), { version });
             return value;
           };
           return observable || isObservable(result)

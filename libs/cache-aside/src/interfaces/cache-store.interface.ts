@@ -20,7 +20,14 @@ export interface ReadOrLeaseRequest {
   mayServeStale: boolean;
 }
 
-export type PatchOutcome = 'patched' | 'absent' | 'evicted';
+/** 'outdated': the entry already holds the patch's version or a newer one, and was left as is. */
+export type PatchOutcome = 'patched' | 'absent' | 'evicted' | 'outdated';
+
+/** A hash field holding the entity's version (a number that grows with every write), and the patch's. */
+export interface PatchVersion {
+  field: string;
+  value: number;
+}
 
 /**
  * The small contract the read path needs from its store; keys are logical keys
@@ -41,12 +48,14 @@ export interface CacheStore {
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void>;
   /**
    * Sets and removes fields of an existing hash entry, keeping its TTL; cancels in-flight
-   * loads. 'json-document' when the entry is a RedisJSON document (left for `patchJson`).
+   * loads. With `version`, only over an older version. 'json-document' when the entry is
+   * a RedisJSON document (left for `patchJson`).
    */
   patch(
     key: string,
     set: Record<string, string>,
     remove: string[],
+    version?: PatchVersion,
   ): Promise<PatchOutcome | 'json-document'>;
   /** Sets and removes paths inside an existing RedisJSON entry, keeping its TTL; cancels in-flight loads. */
   patchJson(key: string, changes: JsonPathChange[]): Promise<PatchOutcome>;

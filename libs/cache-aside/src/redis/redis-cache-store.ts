@@ -1,5 +1,11 @@
 import { ErrorReply } from 'redis';
-import type { CacheStore, LeaseReply, PatchOutcome, ReadOrLeaseRequest } from '../interfaces';
+import type {
+  CacheStore,
+  LeaseReply,
+  PatchOutcome,
+  PatchVersion,
+  ReadOrLeaseRequest,
+} from '../interfaces';
 import { HEADER_FIELD, type CacheStorage, type StoredEntry } from '../serialization/cache-entry';
 import { JsonDocumentEntry, type JsonPathChange } from '../serialization/json-document';
 import type { CacheKeyLayout } from './cache-key-layout';
@@ -271,17 +277,21 @@ export class RedisCacheStore implements CacheStore {
     key: string,
     set: Record<string, string>,
     remove: string[],
+    version?: PatchVersion,
   ): Promise<PatchOutcome | 'json-document'> {
     const outcome = await this.call('patch', () =>
       this.client.patchEntry(
         this.layout.value(key),
         this.layout.lease(key),
+        version?.field ?? '',
+        version === undefined ? '' : String(version.value),
         remove.length,
         ...remove,
         ...Object.entries(set).flat(),
       ),
     );
-    return outcome === 3 ? 'json-document' : patchOutcomeOf(outcome);
+    if (outcome === 3) return 'json-document';
+    return outcome === 4 ? 'outdated' : patchOutcomeOf(outcome);
   }
 
   async patchJson(key: string, changes: JsonPathChange[]): Promise<PatchOutcome> {

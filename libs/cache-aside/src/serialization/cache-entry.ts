@@ -1,5 +1,6 @@
 import { types } from 'node:util';
 import { CacheCorruptEntryError } from '../errors/cache-corrupt-entry.error';
+import { CacheSerializationError } from '../errors/cache-serialization.error';
 import { decodeJsonDocument, encodeJsonDocument, JsonDocumentEntry } from './json-document';
 import { decodeValue, encodeValue } from './value-codec';
 
@@ -92,6 +93,24 @@ export function encodePatch(changes: Record<string, unknown>): {
     else set[PROPERTY_FIELD_PREFIX + name] = encodeValue(value);
   }
   return { set, remove };
+}
+
+/**
+ * The hash field and value a versioned patch compares (patch-entry.lua reads the cached
+ * field as the codec's plain number, 'J<number>').
+ * @throws CacheSerializationError when `changes` doesn't hold a finite number there
+ */
+export function patchVersionOf(
+  changes: Record<string, unknown>,
+  name: string,
+): { field: string; value: number } {
+  const value = changes[name];
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new CacheSerializationError(
+      `a versioned patch needs a finite number in "${name}", got ${typeof value === 'number' ? value : typeof value}`,
+    );
+  }
+  return { field: PROPERTY_FIELD_PREFIX + name, value };
 }
 
 export function decodeEntry<T>(stored: StoredEntry): CacheEntry<T> {
