@@ -5,10 +5,14 @@ import type { DatabaseConfig } from '../config/catalog-config';
 import { Product } from '../products/product.entity';
 import { Review } from '../products/review.entity';
 import { CreateCatalogSchema1764140000000 } from './migrations/1764140000000-create-catalog-schema.migration';
+import { AddProductVersion1764150000000 } from './migrations/1764150000000-add-product-version.migration';
 
 export const CATALOG_ENTITIES = [Product, Review];
 // Listed as classes rather than a glob so the same list works from ts sources, Jest and dist.
-export const CATALOG_MIGRATIONS = [CreateCatalogSchema1764140000000];
+export const CATALOG_MIGRATIONS = [
+  CreateCatalogSchema1764140000000,
+  AddProductVersion1764150000000,
+];
 
 /** Shared by the Nest app and the standalone seed script so both see the same schema. */
 export function buildDataSourceOptions(

@@ -15,6 +15,7 @@ export function toProductSummary(product: Product): ProductSummary {
     stock: product.stock,
     createdAt: toIsoString(product.createdAt),
     updatedAt: toIsoString(product.updatedAt),
+    version: product.version,
   };
 }
 

@@ -5,6 +5,7 @@ import {
   Index,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
+  VersionColumn,
 } from 'typeorm';
 
 // Index and column names match the migration, which owns the schema.
@@ -39,4 +40,8 @@ export class Product {
 
   @UpdateDateColumn({ name: 'updated_at' })
   updatedAt: Date;
+
+  // Raised by every save and UPDATE: orders concurrent writes for the cache (see ProductsService.patch).
+  @VersionColumn()
+  version: number;
 }

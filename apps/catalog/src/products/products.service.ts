@@ -110,14 +110,14 @@ export class ProductsService {
   /**
    * Changes price and/or stock; fields left undefined keep their value. The cached view is
    * updated in place (see patchedFields) rather than evicted, so the next read is still a hit.
-   * Two PATCHes of one product racing can reach Redis in the opposite order to the database:
-   * the library's patch has no compare-on-version, so that entry is then wrong until
-   * CACHE_TTL_SECONDS runs out. Eviction wouldn't have that window; a reload-free hit is
-   * what it buys.
+   * Two PATCHes of one product racing can reach Redis in the other order than the database:
+   * the patch carries the row's version and applies only over an older one, so the older
+   * write can't end up cached.
    */
   @CachePatch<ProductView>({
     key: PRODUCT_KEY,
     fields: (view, _id: number, changes: PatchProductDto) => patchedFields(view, changes),
+    version: 'version',
   })
   async patch(id: number, changes: PatchProductDto): Promise<ProductView> {
     const values: Partial<Pick<Product, 'priceCents' | 'stock'>> = {};

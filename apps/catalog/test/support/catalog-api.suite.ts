@@ -79,6 +79,7 @@ export function describeCatalogApi(database: TestDatabase): void {
           stock: expect.any(Number),
           createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          version: 1,
           rating: {
             count: TEST_DEMO_SEED.reviews / TEST_DEMO_SEED.products,
             average: expect.any(Number),

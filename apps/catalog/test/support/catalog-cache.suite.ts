@@ -416,6 +416,7 @@ export function describeCatalogCache(database: TestDatabase): void {
           ...cached,
           priceCents: 1500,
           updatedAt: patched?.body.updatedAt,
+          version: (cached.version as number) + 1,
         });
         expect(read?.body.rating).toEqual({ count: 1, average: 5 });
         expect(cache.stats().loads).toBe(loadsBefore);
@@ -425,7 +426,10 @@ export function describeCatalogCache(database: TestDatabase): void {
         expect(Object.keys(fieldsAfter).sort()).toEqual(Object.keys(fieldsBefore).sort());
         const changed = Object.keys(fieldsAfter).filter((f) => fieldsAfter[f] !== fieldsBefore[f]);
         expect(changed).toContain('.priceCents');
-        expect(changed.filter((f) => f !== '.priceCents' && f !== '.updatedAt')).toEqual([]);
+        expect(changed).toContain('.version');
+        expect(
+          changed.filter((f) => !['.priceCents', '.updatedAt', '.version'].includes(f)),
+        ).toEqual([]);
 
         await http.patch(`/products/${id}`).send({ stock: 0 }).expect(200);
         const again = await http.get(`/products/${id}`).expect(200);

@@ -144,6 +144,7 @@
     ['rating', 'Rating'],
     ['description', 'Description'],
     ['updatedAt', 'Updated'],
+    ['version', 'Version'],
   ];
 
   function showProduct(product, changedFields) {

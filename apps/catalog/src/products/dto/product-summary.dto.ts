@@ -31,4 +31,7 @@ export class ProductSummary {
 
   @ApiProperty({ example: '2025-11-26T07:00:00.000Z', format: 'date-time' })
   updatedAt: string;
+
+  @ApiProperty({ example: 3, description: 'Raised by every write of the product' })
+  version: number;
 }
