@@ -11,37 +11,14 @@ export interface HttpRoundMeasurement extends HttpStepMeasurement {
 }
 
 /**
- * One subject at one step over the rounds: medians, except where a field says it sums.
- * Field names are those of a single measurement, so one-pass readers (the latency chart)
- * read the medians unchanged.
+ * One subject at one step over the rounds: medians of a single measurement's fields (same
+ * names, so one-pass readers such as the latency chart read them unchanged), except
+ * `errors`, `bypassed` and `redisErrors`, which are summed over the rounds.
  */
-export interface HttpStepRow {
+export interface HttpStepRow extends HttpStepMeasurement {
   subject: string;
-  /** 'saturation' or the requested rate. */
-  step: string;
-  targetRps: number | null;
-  rps: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  /** Non-2xx responses, socket errors and timeouts, summed over the rounds. */
-  errors: number;
-  /** X-Cache: HIT share of the responses (null: no cache). */
-  hitRatio: number | null;
-  /** X-Cache: MISS per second (null: no cache). */
-  missesPerSec: number | null;
-  /** SQL statements per second, from the app's query counter. */
-  queriesPerSec: number;
   /** SQL statements per X-Cache miss, a median of the rounds' own (null: no cache or misses). */
   queriesPerMiss: number | null;
-  /** Loader runs per second (the product query), from the app. */
-  loadsPerSec: number;
-  /** The library's own misses per second (ours only), to check X-Cache against. */
-  libraryMissesPerSec?: number;
-  /** Responses served neither as HIT nor MISS (X-Cache BYPASS or STALE), summed. */
-  bypassed: number;
-  /** Redis calls that failed or timed out (ours only), summed. */
-  redisErrors?: number;
   /**
    * Median over the rounds of this figure / the no-cache build's at the same step of the
    * same round: the two ran seconds apart, so a round's slow spell touches both.
