@@ -22,18 +22,19 @@ import { SubjectProcess } from './subject-process';
 import { zipfIds, type ZipfRequests } from './zipf';
 
 /*
- * Part 4: the catalog's GET /products/:id over HTTP (autocannon) against three builds of
- * the route, each in a process of its own, on SQLite with 100k products and 1M reviews.
+ * Part 4: the catalog's GET /products/:id over HTTP (autocannon) against four builds of
+ * the route (no cache, cache-manager's interceptor, ours with and without the X-Cache
+ * interceptor), each in a process of its own, on SQLite with 100k products and 1M reviews.
  * Ids follow a Zipf law (s = 1): a few products get most of the reads, the long tail misses.
  * Every round starts the builds afresh on empty caches and warms each with the same first
  * requests; then each step (a fixed-rate ladder, then saturation) runs every build in turn,
  * in an order rotated from round to round, each continuing its own copy of one id sequence.
  */
-const SUBJECTS: HttpSubjectKind[] = ['none', 'cache-manager', 'ours'];
+const SUBJECTS: HttpSubjectKind[] = ['none', 'cache-manager', 'ours', 'ours-no-header'];
 const HTTP_RATES = [250, 500, 1000, 1500, 2000];
 /**
- * A round takes ~1 min on 2 cores (18 steps, a rate step lasting its duration plus the
- * phase shifts), so three rounds of 2 s steps keep the part near 3 minutes.
+ * A round takes ~1.4 min on 2 cores (24 steps, a rate step lasting its duration plus the
+ * phase shifts), so three rounds of 2 s steps keep the part near 4.5 minutes.
  */
 const DEFAULT_ROUNDS = 3;
 const STEP_SECONDS = 2;

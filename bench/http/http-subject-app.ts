@@ -3,7 +3,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { CacheAsideService } from '@app/cache-aside';
-import { httpSubjectModule, XCacheTally, type HttpSubjectConfig } from './http-subjects';
+import {
+  httpSubjectModule,
+  usesOurLibrary,
+  XCacheTally,
+  type HttpSubjectConfig,
+} from './http-subjects';
 
 /*
  * One HTTP subject in a process of its own (started by subject-process.ts), so the load
@@ -24,7 +29,7 @@ async function main() {
     next();
   });
   await app.init(); // the library connects from a lifecycle hook
-  if (config.kind === 'ours') await waitForLibraryRedis(app);
+  if (usesOurLibrary(config.kind)) await waitForLibraryRedis(app);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   process.stdout.write(`${JSON.stringify({ type: 'ready', port })}\n`);

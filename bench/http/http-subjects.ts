@@ -35,13 +35,19 @@ import { Review } from '../../apps/catalog/src/products/review.entity';
  * catalog's database module (entities, migrations, query counter) and the same statement as
  * the catalog's ProductsService.loadView: the product and its rating summary in one query.
  */
-export type HttpSubjectKind = 'none' | 'cache-manager' | 'ours';
+export type HttpSubjectKind = 'none' | 'cache-manager' | 'ours' | 'ours-no-header';
 
 export const HTTP_SUBJECT_NAMES: Record<HttpSubjectKind, string> = {
   none: 'no cache',
   'cache-manager': '@nestjs/cache-manager CacheInterceptor',
   ours: 'ours: @Cacheable',
+  'ours-no-header': 'ours: @Cacheable, no X-Cache',
 };
+
+/** The builds that use our library (their hits and misses also come from its counters). */
+export function usesOurLibrary(kind: HttpSubjectKind): boolean {
+  return kind === 'ours' || kind === 'ours-no-header';
+}
 
 export interface HttpSubjectConfig {
   kind: HttpSubjectKind;
@@ -130,6 +136,21 @@ class OursController {
   }
 }
 
+/**
+ * Ours without CacheStatusInterceptor: its per-request record lives in AsyncLocalStorage,
+ * which on Node 20 costs every promise of the process, so this build shows what the cache
+ * itself costs. Hits and misses come from the library's counters instead of X-Cache.
+ */
+@Controller('products')
+class OursWithoutHeaderController {
+  constructor(private readonly views: CachedProductViews) {}
+
+  @Get(':id')
+  async findOne(@IdParam() id: number): Promise<ProductView> {
+    return found(id, await this.views.findViewOrNull(id));
+  }
+}
+
 /** Counts X-Cache values of the product route; filled by the app's middleware. */
 @Injectable()
 export class XCacheTally {
@@ -178,23 +199,25 @@ export function httpSubjectModule(config: HttpSubjectConfig): DynamicModule {
     none: NoCacheController,
     'cache-manager': CacheManagerController,
     ours: OursController,
+    'ours-no-header': OursWithoutHeaderController,
   };
-  const cache: DynamicModule[] = {
-    none: [],
-    'cache-manager': [
-      CacheModule.register({
-        stores: [createKeyv(config.redisUrl, { namespace: config.keyPrefix })],
-        ttl: config.ttlSeconds * 1000,
-      }),
-    ],
-    ours: [
-      CacheAsideModule.forRoot({
-        redis: config.redisUrl,
-        keyPrefix: config.keyPrefix,
-        defaultTtlSeconds: config.ttlSeconds,
-      }),
-    ],
-  }[config.kind];
+  const cache: DynamicModule[] =
+    config.kind === 'cache-manager'
+      ? [
+          CacheModule.register({
+            stores: [createKeyv(config.redisUrl, { namespace: config.keyPrefix })],
+            ttl: config.ttlSeconds * 1000,
+          }),
+        ]
+      : usesOurLibrary(config.kind)
+        ? [
+            CacheAsideModule.forRoot({
+              redis: config.redisUrl,
+              keyPrefix: config.keyPrefix,
+              defaultTtlSeconds: config.ttlSeconds,
+            }),
+          ]
+        : [];
   return {
     module: HttpSubjectModule,
     imports: [
@@ -204,6 +227,10 @@ export function httpSubjectModule(config: HttpSubjectConfig): DynamicModule {
       ...cache,
     ],
     controllers: [controllers[config.kind], BenchStatsController],
-    providers: [ProductViews, XCacheTally, ...(config.kind === 'ours' ? [CachedProductViews] : [])],
+    providers: [
+      ProductViews,
+      XCacheTally,
+      ...(usesOurLibrary(config.kind) ? [CachedProductViews] : []),
+    ],
   };
 }

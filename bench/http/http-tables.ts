@@ -45,7 +45,7 @@ export function httpTables(result: HttpResult): ReportTable[] {
         `autocannon in the bench process, each build in a child process; Zipf ids (s = ${result.zipfExponent}: ` +
           `the top 1% of products get ${fixed(result.topShares['1%'] * 100, 0)}% of reads, the top 10% ` +
           `${fixed(result.topShares['10%'] * 100, 0)}%)`,
-        `each round starts the three builds in fresh processes on empty caches and warms each with ` +
+        `each round starts the four builds in fresh processes on empty caches and warms each with ` +
           `${thousands(result.warmupRequests)} requests; then every step runs each build in turn, in an order ` +
           `rotated from round to round, each build continuing one id sequence from its start`,
         `${result.stepSeconds} s per step; rate steps: ${result.phases} autocannon instances of 1 connection, each ` +
