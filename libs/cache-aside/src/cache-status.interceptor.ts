@@ -13,7 +13,7 @@ export const CACHE_STATUS_HEADER = 'X-Cache';
  * Sets `X-Cache: HIT | MISS | STALE | BYPASS` on HTTP responses whose handler made
  * a cached read (directly or through any service it called). The record lives in
  * AsyncLocalStorage, which on Node 20 puts a hook on every promise of the process:
- * measured at about a quarter of a cache-bound route's throughput at saturation.
+ * measured at a fifth to a quarter of a cache-bound route's throughput at saturation.
  */
 @Injectable()
 export class CacheStatusInterceptor implements NestInterceptor {
