@@ -20,56 +20,25 @@ function keysThenArgs(numberOfKeys: number) {
   };
 }
 
+/** A script whose first `numberOfKeys` arguments are keys (so a cluster routes it by them). */
+function script<Reply>(fileName: string, numberOfKeys: number) {
+  return defineScript({
+    SCRIPT: lua(fileName),
+    NUMBER_OF_KEYS: numberOfKeys,
+    parseCommand: keysThenArgs(numberOfKeys),
+    transformReply: (reply: unknown) => reply as Reply,
+  });
+}
+
 export const cacheScripts = {
-  readOrLease: defineScript({
-    SCRIPT: lua('read-or-lease.lua'),
-    NUMBER_OF_KEYS: 3,
-    parseCommand: keysThenArgs(3),
-    transformReply: (reply: unknown) =>
-      reply as [string, string | string[] | null, number | string],
-  }),
-  fillIfLeased: defineScript({
-    SCRIPT: lua('fill-if-leased.lua'),
-    NUMBER_OF_KEYS: 3,
-    parseCommand: keysThenArgs(3),
-    transformReply: (reply: unknown) => reply as number,
-  }),
-  releaseLease: defineScript({
-    SCRIPT: lua('release-lease.lua'),
-    NUMBER_OF_KEYS: 2,
-    parseCommand: keysThenArgs(2),
-    transformReply: (reply: unknown) => reply as number,
-  }),
-  extendLease: defineScript({
-    SCRIPT: lua('extend-lease.lua'),
-    NUMBER_OF_KEYS: 1,
-    parseCommand: keysThenArgs(1),
-    transformReply: (reply: unknown) => reply as number,
-  }),
-  writeEntry: defineScript({
-    SCRIPT: lua('write-entry.lua'),
-    NUMBER_OF_KEYS: 3,
-    parseCommand: keysThenArgs(3),
-    transformReply: (reply: unknown) => reply as number,
-  }),
-  patchEntry: defineScript({
-    SCRIPT: lua('patch-entry.lua'),
-    NUMBER_OF_KEYS: 2,
-    parseCommand: keysThenArgs(2),
-    transformReply: (reply: unknown) => reply as number,
-  }),
-  patchJsonEntry: defineScript({
-    SCRIPT: lua('patch-json-entry.lua'),
-    NUMBER_OF_KEYS: 2,
-    parseCommand: keysThenArgs(2),
-    transformReply: (reply: unknown) => reply as number,
-  }),
-  joinTag: defineScript({
-    SCRIPT: lua('join-tag.lua'),
-    NUMBER_OF_KEYS: 1,
-    parseCommand: keysThenArgs(1),
-    transformReply: (reply: unknown) => reply as number,
-  }),
+  readOrLease: script<[string, string | string[] | null, number | string]>('read-or-lease.lua', 3),
+  fillIfLeased: script<number>('fill-if-leased.lua', 3),
+  releaseLease: script<number>('release-lease.lua', 2),
+  extendLease: script<number>('extend-lease.lua', 1),
+  writeEntry: script<number>('write-entry.lua', 3),
+  patchEntry: script<number>('patch-entry.lua', 2),
+  patchJsonEntry: script<number>('patch-json-entry.lua', 2),
+  joinTag: script<number>('join-tag.lua', 1),
 };
 
 export type CacheScripts = typeof cacheScripts;
