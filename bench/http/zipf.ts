@@ -1,3 +1,5 @@
+import { seededRandom } from '../../test/support/seeded-random';
+
 /**
  * Product ids drawn from a Zipf distribution (popularity of rank r proportional to 1/r^s),
  * precomputed so the load generator only reads the next one. Deterministic (seeded PRNG),
@@ -25,7 +27,7 @@ export function zipfIds(options: {
   }
   for (let i = 0; i < items; i++) cdf[i] /= sum;
 
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   const ids = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     const u = random();
@@ -54,16 +56,4 @@ function rankToId(rank: number, items: number): number {
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
   return a;
-}
-
-/** A small, fast, seedable PRNG (uniform in [0, 1)). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -1,5 +1,7 @@
 import { CacheKeyError } from '../errors/cache-key.error';
 import { encodeKeySegment } from './key-segment-encoding';
+import { seededRandom } from '../../../../test/support/seeded-random';
+import { thrownBy } from '../../../../test/support/thrown-by';
 
 /** Only unreserved characters and %XX escapes: what every escaped string must look like. */
 const ESCAPED_TEXT = /^(?:[A-Za-z0-9_.~-]|%[0-9A-F]{2})*$/;
@@ -59,25 +61,7 @@ const HOSTILE_STRINGS = [
 ];
 
 function keyError(value: unknown): CacheKeyError {
-  try {
-    encodeKeySegment(value);
-  } catch (error) {
-    expect(error).toBeInstanceOf(CacheKeyError);
-    return error as CacheKeyError;
-  }
-  throw new Error('expected encodeKeySegment to throw');
-}
-
-/** Small seeded PRNG (mulberry32), so failures reproduce. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return thrownBy(() => encodeKeySegment(value), CacheKeyError);
 }
 
 function isWellFormed(text: string): boolean {
@@ -161,7 +145,7 @@ describe('encodeKeySegment', () => {
     });
 
     it('is injective and decodable on thousands of random strings', () => {
-      const random = randomSource(7);
+      const random = seededRandom(7);
       const alphabet = [
         'a',
         'Z',

@@ -3,6 +3,8 @@ import { CacheKeyError } from '../errors/cache-key.error';
 import { CacheKeyTemplateError } from '../errors/cache-key-template.error';
 import { cacheKey, normalizeCacheKey } from './cache-key';
 import { compileKeyTemplate, MAX_LOGICAL_KEY_LENGTH, type KeyTemplate } from './key-template';
+import { seededRandom } from '../../../../test/support/seeded-random';
+import { thrownBy } from '../../../../test/support/thrown-by';
 
 const site = { className: 'ProductService', methodName: 'findOne' };
 
@@ -11,25 +13,7 @@ function compile(template: KeyTemplate, declaredParamCount?: number): (args: unk
 }
 
 function templateError(run: () => unknown): CacheKeyTemplateError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CacheKeyTemplateError);
-    return error as CacheKeyTemplateError;
-  }
-  throw new Error('expected a CacheKeyTemplateError');
-}
-
-/** Small seeded PRNG (mulberry32), so failures reproduce. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return thrownBy(run, CacheKeyTemplateError);
 }
 
 function describeValue(value: unknown): string {
@@ -129,7 +113,7 @@ describe('compileKeyTemplate', () => {
     });
 
     it('gives different keys to different argument tuples (property-based, seeded)', () => {
-      const random = randomSource(20240601);
+      const random = seededRandom(20240601);
       const alphabet = ['a', 'A', '1', '0', ':', '/', '%', 'N', 'U', '{', '}', ' ', '#', '-', '.'];
       alphabet.push('é', '😀', '*', '2', '5', '3', 'F', '\uD800');
       const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];

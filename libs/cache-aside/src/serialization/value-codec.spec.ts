@@ -3,41 +3,19 @@ import { CacheAsideError } from '../errors/cache-aside.error';
 import { CacheCorruptEntryError } from '../errors/cache-corrupt-entry.error';
 import { CacheSerializationError } from '../errors/cache-serialization.error';
 import { decodeValue, encodeValue } from './value-codec';
+import { seededRandom } from '../../../../test/support/seeded-random';
+import { thrownBy } from '../../../../test/support/thrown-by';
 
 function roundTrip<T>(value: T): unknown {
   return decodeValue(encodeValue(value));
 }
 
 function encodeError(value: unknown): CacheSerializationError {
-  try {
-    encodeValue(value);
-  } catch (error) {
-    expect(error).toBeInstanceOf(CacheSerializationError);
-    return error as CacheSerializationError;
-  }
-  throw new Error('expected encodeValue to throw');
+  return thrownBy(() => encodeValue(value), CacheSerializationError);
 }
 
 function decodeError(text: string): CacheCorruptEntryError {
-  try {
-    decodeValue(text);
-  } catch (error) {
-    expect(error).toBeInstanceOf(CacheCorruptEntryError);
-    return error as CacheCorruptEntryError;
-  }
-  throw new Error(`expected decodeValue to throw for ${text}`);
-}
-
-/** Small seeded PRNG (mulberry32), so failures reproduce. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return thrownBy(() => decodeValue(text), CacheCorruptEntryError);
 }
 
 class Rating {
@@ -651,7 +629,7 @@ describe('value codec', () => {
         // eslint-disable-next-line no-sparse-arrays
         b: [Buffer.from('hi'), new Uint8Array([1]), -0, , Infinity],
       });
-      const random = randomSource(42);
+      const random = seededRandom(42);
       const alphabet = '[]{}",:0123456789-uhNIbDMSRBU8_proto$\\ ';
       const candidates: string[] = [];
       for (let end = 0; end < text.length; end++) candidates.push(text.slice(0, end));
