@@ -18,7 +18,7 @@ module.exports = {
   testRegex: '.*\\.spec\\.ts$',
   transform: { '^.+\\.(t|j|mj)s$': '@swc/jest' },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
-  moduleNameMapper: { '^@app/cache-aside(|/.*)$': '<rootDir>/libs/cache-aside/src$1' },
+  moduleNameMapper: { '^nest-cache-aside$': '<rootDir>/libs/cache-aside/src' },
   testEnvironment: 'node',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -1,5 +1,5 @@
 /*
- * Benchmarks of @app/cache-aside against a raw Redis read, @nestjs/cache-manager and
+ * Benchmarks of nest-cache-aside against a raw Redis read, @nestjs/cache-manager and
  * bentocache: the hit path (part 1), stampedes across processes (part 2), a one-field
  * update (part 3), the catalog's GET /products/:id over HTTP (part 4) and Redis memory
  * and key expiry (part 5).

@@ -2,7 +2,7 @@ import { type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom, isObservable } from 'rxjs';
 import request from 'supertest';
-import { CacheAsideModule, CacheAsideService, CacheStatusInterceptor } from '@app/cache-aside';
+import { CacheAsideModule, CacheAsideService, CacheStatusInterceptor } from 'nest-cache-aside';
 import {
   CUSTOM_METADATA,
   FixtureDatabase,

@@ -9,7 +9,7 @@ import {
   CacheAsideService,
   CacheKeyTemplateError,
   CacheOptionsError,
-} from '@app/cache-aside';
+} from 'nest-cache-aside';
 import { waitUntilConnected } from './support/cache-app';
 import { freePort } from './support/own-redis';
 import {

@@ -1,5 +1,5 @@
 import { createCluster } from 'redis';
-import type { CacheAsideModuleOptions } from '@app/cache-aside';
+import type { CacheAsideModuleOptions } from 'nest-cache-aside';
 import type { ClusterConnection } from '../libs/cache-aside/src/redis/redis-cluster-connection';
 import { CACHE_ASIDE_REDIS_CONNECTION } from '../libs/cache-aside/src/redis/redis-connection';
 import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Cacheable, CacheEvict, CachePatch } from '@app/cache-aside';
+import { Cacheable, CacheEvict, CachePatch } from 'nest-cache-aside';
 import { sleep, startCacheApp, type CacheApp } from './support/cache-app';
 import { OwnRedis } from './support/own-redis';
 import { connectTestRedis, type TestRedis } from './support/redis';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Cacheable, CachePatch } from '@app/cache-aside';
+import { Cacheable, CachePatch } from 'nest-cache-aside';
 import { deferred, startCacheApp, type CacheApp } from './support/cache-app';
 import {
   connectTestRedis,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Cacheable } from '@app/cache-aside';
+import { Cacheable } from 'nest-cache-aside';
 import { sleep, startCacheApp, waitUntilConnected, type CacheApp } from './support/cache-app';
 import { freePort, OwnRedis } from './support/own-redis';
 

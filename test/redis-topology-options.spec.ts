@@ -4,7 +4,7 @@ import {
   CacheAsideModule,
   CacheOptionsError,
   type CacheAsideModuleOptions,
-} from '@app/cache-aside';
+} from 'nest-cache-aside';
 import { startCacheApp } from './support/cache-app';
 import { spareClusterPort } from './support/own-redis-topology';
 

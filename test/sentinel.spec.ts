@@ -1,4 +1,4 @@
-import type { CacheAsideModuleOptions } from '@app/cache-aside';
+import type { CacheAsideModuleOptions } from 'nest-cache-aside';
 import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
 import { OwnRedisSentinel, topologyUnavailableReason } from './support/own-redis-topology';
 import { connectTestRedis, uniquePrefix } from './support/redis';

@@ -1,4 +1,4 @@
-import { CacheLoadFailedError } from '@app/cache-aside';
+import { CacheLoadFailedError } from 'nest-cache-aside';
 import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
 import { connectTestRedis, deletePrefix, uniquePrefix, type TestRedis } from './support/redis';
 import { SqliteRows, type Row } from './support/sqlite-rows';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Cacheable, CacheEvict } from '@app/cache-aside';
+import { Cacheable, CacheEvict } from 'nest-cache-aside';
 import { deferred, startCacheApp, type CacheApp } from './support/cache-app';
 import { connectTestRedis, deletePrefix, uniquePrefix, type TestRedis } from './support/redis';
 import { SqliteRows, type Row } from './support/sqlite-rows';

@@ -1,8 +1,8 @@
-import { CACHE_ASIDE_REDIS_CLIENT } from '@app/cache-aside/cache-aside.constants';
-import { CommandDeadlines } from '@app/cache-aside/redis/command-deadlines';
-import { decodeEntry, encodeEntry } from '@app/cache-aside/serialization/cache-entry';
-import { decodeValue, encodeValue } from '@app/cache-aside/serialization/value-codec';
-import { cacheKey } from '@app/cache-aside';
+import { CACHE_ASIDE_REDIS_CLIENT } from '../../libs/cache-aside/src/cache-aside.constants';
+import { CommandDeadlines } from '../../libs/cache-aside/src/redis/command-deadlines';
+import { decodeEntry, encodeEntry } from '../../libs/cache-aside/src/serialization/cache-entry';
+import { decodeValue, encodeValue } from '../../libs/cache-aside/src/serialization/value-codec';
+import { cacheKey } from 'nest-cache-aside';
 import type { BenchApp } from '../support/bench-app';
 import { makeProduct } from '../support/product-fixture';
 import { median, rotate } from '../support/statistics';

@@ -1,6 +1,6 @@
 import type { Cache } from 'cache-manager';
 import { createClient } from 'redis';
-import { cacheKey, type CacheAsideService } from '@app/cache-aside';
+import { cacheKey, type CacheAsideService } from 'nest-cache-aside';
 import type { BenchApp } from '../support/bench-app';
 import type { Bento } from '../support/bentocache-store';
 import { makeProduct, type BenchProduct } from '../support/product-fixture';

@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
-import { CacheAsideService } from '@app/cache-aside';
+import { CacheAsideService } from 'nest-cache-aside';
 import {
   httpSubjectModule,
   usesOurLibrary,

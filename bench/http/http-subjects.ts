@@ -19,7 +19,7 @@ import {
   Cacheable,
   CacheStatusInterceptor,
   type CacheStats,
-} from '@app/cache-aside';
+} from 'nest-cache-aside';
 import { IdParam } from '../../apps/catalog/src/common/id-param.decorator';
 import { CatalogConfigModule } from '../../apps/catalog/src/config/catalog-config.module';
 import { loadCatalogConfig } from '../../apps/catalog/src/config/catalog-config.loader';

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createClient } from 'redis';
-import { CacheAsideModule, CacheAsideService, Cacheable } from '@app/cache-aside';
+import { CacheAsideModule, CacheAsideService, Cacheable } from 'nest-cache-aside';
 import type { ProductView } from '../../apps/catalog/src/products/dto/product-view.dto';
 import { OwnRedis } from '../../test/support/own-redis';
 import { fixed, thousands } from '../support/report-table';

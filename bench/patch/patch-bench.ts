@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createClient } from 'redis';
-import { CacheAsideModule, CacheAsideService } from '@app/cache-aside';
+import { CacheAsideModule, CacheAsideService } from 'nest-cache-aside';
 import { OwnRedis } from '../../test/support/own-redis';
 import { median } from '../support/statistics';
 import { fixed, thousands, type ReportTable } from '../support/report-table';

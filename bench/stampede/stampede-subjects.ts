@@ -1,5 +1,5 @@
 import type { Cache } from 'cache-manager';
-import type { CacheAsideService } from '@app/cache-aside';
+import type { CacheAsideService } from 'nest-cache-aside';
 import type { Bento } from '../support/bentocache-store';
 import type { BenchProduct } from '../support/product-fixture';
 import type { StampedeSubjectName } from './stampede-protocol';

@@ -3,7 +3,7 @@ import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Cache } from 'cache-manager';
-import { CacheAsideModule, CacheAsideService } from '@app/cache-aside';
+import { CacheAsideModule, CacheAsideService } from 'nest-cache-aside';
 import { ProductCatalog } from './product-catalog.service';
 import { REDIS_URL } from './redis-admin';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Cacheable } from '@app/cache-aside';
+import { Cacheable } from 'nest-cache-aside';
 import { makeProduct, type BenchProduct } from './product-fixture';
 
 /** A provider with a cached method, as an application would write it. */

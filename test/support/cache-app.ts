@@ -4,7 +4,7 @@ import {
   CacheAsideModule,
   CacheAsideService,
   type CacheAsideModuleOptions,
-} from '@app/cache-aside';
+} from 'nest-cache-aside';
 import { CACHE_ASIDE_STORE } from '../../libs/cache-aside/src/cache-aside.constants';
 import type { RedisCacheStore } from '../../libs/cache-aside/src/redis/redis-cache-store';
 import { REDIS_URL } from './redis';

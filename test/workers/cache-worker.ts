@@ -13,7 +13,7 @@ import {
   type CacheAsideModuleOptions,
   type CacheStats,
   type CacheStatus,
-} from '@app/cache-aside';
+} from 'nest-cache-aside';
 
 export interface WorkerScenario {
   prefix: string;

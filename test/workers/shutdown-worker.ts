@@ -5,7 +5,7 @@
  */
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CacheAsideModule, CacheAsideService } from '@app/cache-aside';
+import { CacheAsideModule, CacheAsideService } from 'nest-cache-aside';
 
 @Module({
   imports: [

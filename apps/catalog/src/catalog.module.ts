@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { CacheAsideModule, CacheStatusInterceptor } from '@app/cache-aside';
+import { CacheAsideModule, CacheStatusInterceptor } from 'nest-cache-aside';
 import { buildCacheAsideOptions } from './cache/cache-aside-options.factory';
 import { CATALOG_CONFIG, type CatalogConfig } from './config/catalog-config';
 import { CatalogConfigModule } from './config/catalog-config.module';

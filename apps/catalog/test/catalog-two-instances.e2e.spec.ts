@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { CacheAsideService, cacheKey } from '@app/cache-aside';
+import { CacheAsideService, cacheKey } from 'nest-cache-aside';
 import { createCatalogApp } from '../src/catalog-app.factory';
 import { QueryCounter } from '../src/database/query-counter';
 import { sqliteTestDatabase } from './support/sqlite-test-database';

@@ -1,4 +1,4 @@
-import type { CacheAsideModuleOptions } from '@app/cache-aside';
+import type { CacheAsideModuleOptions } from 'nest-cache-aside';
 import type { CacheConfig } from '../config/catalog-config';
 import { CATEGORY_PAGE_PROFILE } from './cache-profiles.constants';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CacheAsideService, type CacheEventName, type CacheStatus } from '@app/cache-aside';
+import { CacheAsideService, type CacheEventName, type CacheStatus } from 'nest-cache-aside';
 import { QueryCounter } from '../database/query-counter';
 import type { ProductView } from '../products/dto/product-view.dto';
 import { productKey } from '../products/product-cache.keys';

@@ -8,7 +8,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { CacheAsideService, type CacheStats } from '@app/cache-aside';
+import { CacheAsideService, type CacheStats } from 'nest-cache-aside';
 import { ErrorResponse } from '../common/error-response.dto';
 import { IdParam } from '../common/id-param.decorator';
 import { QueryCounter } from '../database/query-counter';

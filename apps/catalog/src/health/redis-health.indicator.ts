@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { CacheAsideService } from '@app/cache-aside';
+import { CacheAsideService } from 'nest-cache-aside';
 
 /**
  * Redis as the cache sees it: a PING through the cache's own connection, circuit breaker and

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { CacheAsideService, type CacheEventName } from '@app/cache-aside';
+import { CacheAsideService, type CacheEventName } from 'nest-cache-aside';
 import { QueryCounter, type QueryOperation } from '../database/query-counter';
 
 /**

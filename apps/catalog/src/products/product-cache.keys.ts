@@ -1,4 +1,4 @@
-import { cacheKey } from '@app/cache-aside';
+import { cacheKey } from 'nest-cache-aside';
 
 // Templates for decorators and functions for code build the same keys and tags (the library
 // encodes a placeholder's value exactly like a cacheKey part), so a tag a page joined through

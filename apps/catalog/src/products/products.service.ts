@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import { CacheAsideService, CacheEvict, CachePatch, Cacheable } from '@app/cache-aside';
+import { CacheAsideService, CacheEvict, CachePatch, Cacheable } from 'nest-cache-aside';
 import { CATEGORY_PAGE_PROFILE } from '../cache/cache-profiles.constants';
 import { isForeignKeyViolation, isUniqueViolation } from '../database/constraint-violation';
 import { deleteByIdReturning } from '../database/delete-returning';
