@@ -1,6 +1,6 @@
 import { CacheKeyError } from '../errors/cache-key.error';
 import { encodeKeySegment } from './key-segment-encoding';
-import { colonPrefix, finishKey } from './key-template';
+import { finishKey } from './key-template';
 
 const KEY_TEXT = /^[\x20-\x7e]+$/;
 const BRACES = /[{}]/;
@@ -8,7 +8,7 @@ const BRACES = /[{}]/;
 /**
  * Builds a logical key in code, encoding each part like a template placeholder and
  * joining them with ':': `cacheKey('product', id)` equals what `'product:{0}'` gives
- * for `[id]` (before long keys are hashed, which {@link normalizeCacheKey} does).
+ * for `[id]`; {@link normalizeCacheKey} hashes long keys by the same rule as templates.
  *
  * @throws CacheKeyError with no parts, or for a part that has no key form
  */
@@ -35,5 +35,5 @@ export function normalizeCacheKey(key: string): string {
       `cache key ${shown} must be non-empty printable ASCII without '{' or '}' (build keys with cacheKey() to have values encoded)`,
     );
   }
-  return finishKey(key, colonPrefix(key));
+  return finishKey(key);
 }

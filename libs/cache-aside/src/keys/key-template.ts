@@ -6,7 +6,7 @@ import { encodeKeySegment } from './key-segment-encoding';
 /** Logical keys longer than this are replaced by a short prefix and a hash of the key. */
 export const MAX_LOGICAL_KEY_LENGTH = 512;
 
-/** Longest readable prefix kept in front of a hashed key. */
+/** A hashed key keeps its text up to the last ':' within this many characters, to stay readable. */
 const HASHED_KEY_PREFIX_LENGTH = 64;
 
 export type KeyTemplateFunction = (...args: any[]) => string | unknown[];
@@ -69,9 +69,8 @@ function compileKeyString(
 ): CompiledKeyTemplate {
   const context = `${where}: key template '${template}'`;
   const { literals, placeholders } = parseTemplate(template, context, declaredParamCount);
-  const hashPrefix = literals[0].slice(0, HASHED_KEY_PREFIX_LENGTH);
   if (placeholders.length === 0) {
-    const constant = finishKey(template, hashPrefix);
+    const constant = finishKey(template);
     return () => constant;
   }
   return (args) => {
@@ -79,7 +78,7 @@ function compileKeyString(
     for (let i = 0; i < placeholders.length; i++) {
       key += encodePlaceholder(placeholders[i], args, context) + literals[i + 1];
     }
-    return finishKey(key, hashPrefix);
+    return finishKey(key);
   };
 }
 
@@ -209,7 +208,7 @@ function compileKeyFunction(template: KeyTemplateFunction, where: string): Compi
           `${context} returned ${describeReturnedKey(result)}; a returned string must be non-empty printable ASCII without '{', '}' or '#' (return an array to have values encoded)`,
         );
       }
-      return finishKey(result, colonPrefix(result));
+      return finishKey(result);
     }
     if (Array.isArray(result)) {
       if (result.length === 0) {
@@ -223,7 +222,7 @@ function compileKeyFunction(template: KeyTemplateFunction, where: string): Compi
         throw new CacheKeyError(`${context}: ${error.message}`, { cause: error });
       }
       if (key === '') throw new CacheKeyTemplateError(`${context} returned an empty key`);
-      return finishKey(key, colonPrefix(key));
+      return finishKey(key);
     }
     throw new CacheKeyTemplateError(
       `${context} returned ${result === null ? 'null' : typeof result}; expected a string or an array`,
@@ -238,18 +237,18 @@ function describeReturnedKey(key: string): string {
 }
 
 /**
- * Keys built in code (function templates, `normalizeCacheKey`) have no template
- * literal; their text up to the first ':' plays that part, so `cacheKey('product', id)`
- * hashes like `'product:{0}'`.
+ * The logical key as is, or hashed when longer than {@link MAX_LOGICAL_KEY_LENGTH}. One
+ * rule for every path (templates, key functions, `cacheKey()`, keys given as strings), a
+ * function of the key text alone: so `'shop:product:{0}'` and `cacheKey('shop', 'product', id)`
+ * name the same Redis key however long `id` is.
  */
-export function colonPrefix(key: string): string {
-  const colon = key.indexOf(':');
-  return colon === -1 || colon >= HASHED_KEY_PREFIX_LENGTH ? '' : key.slice(0, colon + 1);
+export function finishKey(key: string): string {
+  return key.length > MAX_LOGICAL_KEY_LENGTH ? hashLongKey(key) : key;
 }
 
-/** The logical key as is, or hashed when longer than {@link MAX_LOGICAL_KEY_LENGTH}. */
-export function finishKey(key: string, hashPrefix: string): string {
-  return key.length > MAX_LOGICAL_KEY_LENGTH ? hashLongKey(key, hashPrefix) : key;
+/** A hashed key's readable part: the text up to the last ':' in its first characters. */
+function readablePrefix(key: string): string {
+  return key.slice(0, key.lastIndexOf(':', HASHED_KEY_PREFIX_LENGTH - 1) + 1);
 }
 
 /**
@@ -257,6 +256,6 @@ export function finishKey(key: string, hashPrefix: string): string {
  * literals can't contain it, so a hashed key can never equal an unhashed one; SHA-256
  * keeps two long keys apart. The prefix only keeps keys readable in Redis.
  */
-function hashLongKey(key: string, prefix: string): string {
-  return `${prefix}#${createHash('sha256').update(key).digest('base64url')}`;
+function hashLongKey(key: string): string {
+  return `${readablePrefix(key)}#${createHash('sha256').update(key).digest('base64url')}`;
 }
