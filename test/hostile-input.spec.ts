@@ -38,8 +38,10 @@ describe('bad data and hostile input (real Redis)', () => {
 
   it.each([
     ['garbage', 'not an entry at all'],
-    ['truncated', '1|9999999999999|3|A[{"a":'],
-    ['another format version', '2|9999999999999|3|J{"a":1}'],
+    ['truncated', '2|9999999999999|3|0|0|A[{"a":'],
+    ['another format version', '3|9999999999999|3|0|0|J{"a":1}'],
+    ['the format before tag versions', '1|9999999999999|3|J{"a":1}'],
+    ['a tag list longer than the header', '2|9999999999999|3|5|99|tag|J{"a":1}'],
     ['a foreign JSON value', '{"a":1}'],
     ['an empty string', ''],
   ])(
@@ -70,7 +72,7 @@ describe('bad data and hostile input (real Redis)', () => {
 
   it('cached data cannot pollute prototypes', async () => {
     const hostile =
-      '1|9999999999999|1|A[{"__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}}},[[["__proto__","polluted"],"D"]]]';
+      '2|9999999999999|1|0|0|A[{"__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}}},[[["__proto__","polluted"],"D"]]]';
     await redis.set(`${prefix}:{proto:1}`, hostile, { EX: 60 });
     const value = await node.cache.getOrLoad('proto:1', async () => ({ safe: true }));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

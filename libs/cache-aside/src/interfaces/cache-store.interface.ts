@@ -65,16 +65,29 @@ export interface CacheStore {
   evict(keys: string[]): Promise<void>;
   ttlMs(key: string): Promise<number>;
   ping(): Promise<void>;
-  /** Adds the entry to each tag's member set (scored by its latest expiry). */
-  joinTags(tags: string[], key: string, expiresAtMs: number): Promise<void>;
-  /** The members a tag has now. */
-  tagMembers(tag: string): Promise<string[]>;
-  /** Removes exactly these members (entries that joined since stay). */
-  leaveTag(tag: string, keys: string[]): Promise<void>;
-  /** Bumps and returns the tag invalidation sequence; `read` only reads it. */
-  tagSequence(mode: 'read' | 'bump'): Promise<number>;
+  /**
+   * The tag sequence now. A load of a tagged entry reads it before it reads the
+   * database and records it in the entry; see {@link invalidateTags}.
+   */
+  readTagSequence(): Promise<number>;
+  /**
+   * Invalidates tags in O(1) per tag: raises the tag sequence and makes the new value
+   * each tag's version, so every entry of the tag whose load began earlier (it recorded
+   * a lower sequence) reads as a miss from now on. Safe to retry from the start.
+   */
+  invalidateTags(tags: string[]): Promise<void>;
+  /**
+   * Before a tagged entry is filled: keeps each tag's version readable for at least
+   * `ttlMs` (the entry's life), and returns the versions (0: never invalidated).
+   */
+  keepTags(tags: string[], ttlMs: number): Promise<number[]>;
+  /** The tags' versions now (0: never invalidated, or so long ago that no entry can remember it). */
+  tagVersions(tags: readonly string[]): Promise<number[]>;
   /** Calls `listener(key)` whenever an entry is filled, released or rejected, in any process. */
   onSettled(listener: (key: string) => void): void;
-  /** Calls `listener` whenever Redis becomes usable again (after an outage). */
-  onAvailable(listener: () => void): void;
+  /**
+   * Calls `listener` after every command that succeeded and on every (re)connect: the
+   * moment to apply evictions that failed earlier. Runs on the hit path: keep it cheap.
+   */
+  onHealthy(listener: () => void): void;
 }

@@ -8,9 +8,24 @@ export class SingleFlight<T> {
   run(key: string, execute: () => Promise<T>): Promise<T> {
     const inFlight = this.flights.get(key);
     if (inFlight) return inFlight;
-    const flight = execute().finally(() => this.flights.delete(key));
+    const flight = execute().finally(() => {
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+    });
     this.flights.set(key, flight);
     return flight;
+  }
+
+  /**
+   * Calls from now on start a new execution; the detached one finishes for the callers
+   * it already has. After an eviction: a flight that began before it may return the
+   * old value, and nobody who asks after the eviction may join it.
+   */
+  detach(key: string): void {
+    this.flights.delete(key);
+  }
+
+  detachAll(): void {
+    this.flights.clear();
   }
 
   get size(): number {

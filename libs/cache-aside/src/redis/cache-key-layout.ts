@@ -31,9 +31,12 @@ export class CacheKeyLayout {
     return `${this.prefix}:{${key}}:failure`;
   }
 
-  /** A tag's member set: `<prefix>:tag:{<tag>}`, never equal to an entry key (those start `<prefix>:{`). */
-  tag(tag: string): string {
-    return `${this.prefix}:tag:{${tag}}`;
+  /**
+   * A tag's version (the sequence value of its last invalidation):
+   * `<prefix>:tag-version:{<tag>}`, never equal to an entry key (those start `<prefix>:{`).
+   */
+  tagVersion(tag: string): string {
+    return `${this.prefix}:tag-version:{${tag}}`;
   }
 
   /** Never written: reading it tells whether the server knows JSON.GET. */
@@ -41,7 +44,7 @@ export class CacheKeyLayout {
     return `${this.prefix}:json-probe`;
   }
 
-  /** Counts tag invalidations: loads whose tags come from their result check it around the load. */
+  /** Orders tag invalidations and loads: a load reads it before it starts, an invalidation raises it. */
   get tagSequence(): string {
     return `${this.prefix}:tag-sequence`;
   }

@@ -3,12 +3,6 @@ import { redactSecrets } from './redact-redis-url';
 
 type ScriptArgument = string | number;
 
-export interface CacheRedisMulti {
-  incr(key: string): CacheRedisMulti;
-  pExpire(key: string, ms: number): CacheRedisMulti;
-  exec(): Promise<unknown[]>;
-}
-
 /**
  * Every command the store sends, and nothing else: a node-redis client, cluster and
  * sentinel all have this shape (each key argument of one call shares a hash slot, so
@@ -22,10 +16,7 @@ export interface CacheRedisCommands {
   json: { get(key: string): Promise<unknown> };
   del(keys: string[]): Promise<number>;
   pTTL(key: string): Promise<number>;
-  zRange(key: string, start: number, stop: number): Promise<string[]>;
-  zRem(key: string, members: string[]): Promise<number>;
   ping(): Promise<string>;
-  multi(): CacheRedisMulti;
   readOrLease(...args: ScriptArgument[]): Promise<Array<string | number | string[] | null>>;
   fillIfLeased(...args: ScriptArgument[]): Promise<number>;
   releaseLease(...args: ScriptArgument[]): Promise<number>;
@@ -33,7 +24,10 @@ export interface CacheRedisCommands {
   writeEntry(...args: ScriptArgument[]): Promise<number>;
   patchEntry(...args: ScriptArgument[]): Promise<number>;
   patchJsonEntry(...args: ScriptArgument[]): Promise<number>;
-  joinTag(...args: ScriptArgument[]): Promise<number>;
+  readTagSequence(...args: ScriptArgument[]): Promise<string>;
+  bumpTagSequence(...args: ScriptArgument[]): Promise<string>;
+  invalidateTag(...args: ScriptArgument[]): Promise<number>;
+  keepTag(...args: ScriptArgument[]): Promise<string>;
 }
 
 /**
@@ -72,10 +66,7 @@ export function refusedUntil(
     json: { get: (key) => when(() => client.json.get(key)) },
     del: (keys) => when(() => client.del(keys)),
     pTTL: (key) => when(() => client.pTTL(key)),
-    zRange: (key, start, stop) => when(() => client.zRange(key, start, stop)),
-    zRem: (key, members) => when(() => client.zRem(key, members)),
     ping: () => when(() => client.ping()),
-    multi: () => client.multi(), // only reached through exec(), which fails by itself
     readOrLease: (...args) => when(() => client.readOrLease(...args)),
     fillIfLeased: (...args) => when(() => client.fillIfLeased(...args)),
     releaseLease: (...args) => when(() => client.releaseLease(...args)),
@@ -83,7 +74,10 @@ export function refusedUntil(
     writeEntry: (...args) => when(() => client.writeEntry(...args)),
     patchEntry: (...args) => when(() => client.patchEntry(...args)),
     patchJsonEntry: (...args) => when(() => client.patchJsonEntry(...args)),
-    joinTag: (...args) => when(() => client.joinTag(...args)),
+    readTagSequence: (...args) => when(() => client.readTagSequence(...args)),
+    bumpTagSequence: (...args) => when(() => client.bumpTagSequence(...args)),
+    invalidateTag: (...args) => when(() => client.invalidateTag(...args)),
+    keepTag: (...args) => when(() => client.keepTag(...args)),
   };
 }
 

@@ -46,15 +46,20 @@ function jsonDocumentOf(text: string): JsonDocumentEntry {
   }
 }
 
-/** Tag members are pruned this long after their entry expired: room for clock skew between app servers. */
-const TAG_PRUNE_MARGIN_MS = 60_000;
 const TAG_SEQUENCE_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * A tag's version lives at least this long after an invalidation, for the loads in flight
+ * when it happened: they stretch it over their entries when they fill, and a load older
+ * than MAX_TAGGED_LOAD_AGE_MS (half of this) doesn't fill at all.
+ */
+export const TAG_VERSION_FLOOR_MS = 10 * 60 * 1000;
 
 /** The read path's store on Redis: every call bounded by the command timeout. */
 export class RedisCacheStore implements CacheStore {
   readonly channel: string;
   private readonly deadlines: CommandDeadlines;
   private readonly settledListeners: Array<(key: string) => void> = [];
+  private readonly healthyListeners: Array<() => void> = [];
   /** Test-only: fill without the lease check, to show the stale-set race it prevents. */
   unsafeSkipLeaseCheck = false;
   /** Whether the server has RedisJSON: undefined until the first connection tells. */
@@ -99,6 +104,7 @@ export class RedisCacheStore implements CacheStore {
           if (request) request.redisMs += performance.now() - started;
           this.breaker.succeeded();
           resolve(result);
+          this.healthy();
         },
         (error: Error) => {
           if (!this.deadlines.finish(pending)) return;
@@ -331,49 +337,59 @@ export class RedisCacheStore implements CacheStore {
     return this.call('PTTL', () => this.client.pTTL(this.layout.value(key)));
   }
 
-  async joinTags(tags: string[], key: string, expiresAtMs: number): Promise<void> {
-    const pruneBefore = Date.now() - TAG_PRUNE_MARGIN_MS;
-    await this.call('join-tag', () =>
+  async readTagSequence(): Promise<number> {
+    const text = await this.call('read-tag-sequence', () =>
+      this.client.readTagSequence(this.layout.tagSequence, TAG_SEQUENCE_TTL_MS),
+    );
+    return Number(text);
+  }
+
+  async invalidateTags(tags: string[]): Promise<void> {
+    const version = await this.call('bump-tag-sequence', () =>
+      this.client.bumpTagSequence(this.layout.tagSequence, TAG_SEQUENCE_TTL_MS),
+    );
+    // one call per tag: each version key lives in its own slot
+    await this.call('invalidate-tag', () =>
       Promise.all(
-        tags.map((tag) => this.client.joinTag(this.layout.tag(tag), key, expiresAtMs, pruneBefore)),
+        tags.map((tag) =>
+          this.client.invalidateTag(this.layout.tagVersion(tag), version, TAG_VERSION_FLOOR_MS),
+        ),
       ),
     );
   }
 
-  tagMembers(tag: string): Promise<string[]> {
-    return this.call('ZRANGE', () => this.client.zRange(this.layout.tag(tag), 0, -1));
-  }
-
-  async leaveTag(tag: string, keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.call('ZREM', () => this.client.zRem(this.layout.tag(tag), keys));
-  }
-
-  async tagSequence(mode: 'read' | 'bump'): Promise<number> {
-    const key = this.layout.tagSequence;
-    if (mode === 'read') {
-      return Number((await this.call('GET', () => this.client.get(key))) ?? 0);
-    }
-    // Like every key we write, the sequence expires (a day after the last invalidation).
-    const [value] = await this.call('INCR', () =>
-      this.client.multi().incr(key).pExpire(key, TAG_SEQUENCE_TTL_MS).exec(),
+  async keepTags(tags: string[], ttlMs: number): Promise<number[]> {
+    const versions = await this.call('keep-tag', () =>
+      Promise.all(
+        tags.map((tag) => this.client.keepTag(this.layout.tagVersion(tag), Math.ceil(ttlMs))),
+      ),
     );
-    return Number(value);
+    return versions.map(Number);
+  }
+
+  async tagVersions(tags: readonly string[]): Promise<number[]> {
+    const versions = await this.call('GET tag-version', () =>
+      Promise.all(tags.map((tag) => this.client.get(this.layout.tagVersion(tag)))),
+    );
+    return versions.map((version) => Number(version ?? 0));
   }
 
   async ping(): Promise<void> {
     await this.call('PING', () => this.client.ping());
   }
 
-  onAvailable(listener: () => void): void {
-    this.breaker.onChange((state) => {
-      if (state === 'closed') listener();
-    });
+  onHealthy(listener: () => void): void {
+    this.healthyListeners.push(listener);
+  }
+
+  private healthy(): void {
+    for (const listener of this.healthyListeners) listener();
   }
 
   /** The connection is (re)established: no need to wait for a probe to close the circuit. */
   connectionReady(): void {
     this.breaker.succeeded();
+    this.healthy();
     void this.detectJsonModule();
   }
 

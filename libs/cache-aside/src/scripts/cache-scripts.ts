@@ -38,7 +38,10 @@ export const cacheScripts = {
   writeEntry: script<number>('write-entry.lua', 3),
   patchEntry: script<number>('patch-entry.lua', 2),
   patchJsonEntry: script<number>('patch-json-entry.lua', 2),
-  joinTag: script<number>('join-tag.lua', 1),
+  readTagSequence: script<string>('read-tag-sequence.lua', 1),
+  bumpTagSequence: script<string>('bump-tag-sequence.lua', 1),
+  invalidateTag: script<number>('invalidate-tag.lua', 1),
+  keepTag: script<string>('keep-tag.lua', 1),
 };
 
 export type CacheScripts = typeof cacheScripts;

@@ -8,7 +8,7 @@ import { decodeValue, encodeValue } from './value-codec';
  * Format version of stored entries. A reader that finds another version treats
  * the entry as a miss and replaces it, so a future encoding can't be misread.
  */
-export const ENTRY_FORMAT_VERSION = '1';
+export const ENTRY_FORMAT_VERSION = '2';
 
 /**
  * How an entry is kept in Redis: one string, a hash with a field per top-level property,
@@ -22,7 +22,23 @@ export interface CacheEntry<T = unknown> {
   freshUntilMs: number;
   /** How long the load that produced it took, in ms: XFetch's delta. */
   loadMs: number;
+  /** The tags the entry belongs to (normalized), and the tag sequence read before its load. */
+  tagging: EntryTagging;
 }
+
+/**
+ * An entry is current while none of its tags was invalidated after `sequence`, the tag
+ * sequence read before its value was loaded (invalidation/tag-versions.ts).
+ */
+export interface EntryTagging {
+  sequence: number;
+  tags: readonly string[];
+}
+
+export const UNTAGGED: EntryTagging = Object.freeze({ sequence: 0, tags: Object.freeze([]) });
+
+/** Joins tags in the header: normalized tags are printable ASCII, so they never hold it. */
+const TAG_SEPARATOR = '\n';
 
 /** An entry as Redis holds it: a string, a hash's fields, or a RedisJSON document. */
 export type StoredEntry = string | Record<string, string> | JsonDocumentEntry;
@@ -33,15 +49,22 @@ export const WHOLE_VALUE_FIELD = '_v';
 export const PROPERTY_FIELD_PREFIX = '.';
 
 /**
- * The header `<version>|<freshUntilMs>|<loadMs>|`: the Lua scripts read fresh-until
- * with one anchored pattern. A string entry continues with the value codec's text.
+ * The header `<version>|<freshUntilMs>|<loadMs>|<tagSequence>|<tagsLength>|<tags>`: the Lua
+ * scripts read fresh-until with one anchored pattern; the tags (joined by a newline) are
+ * length-prefixed, so a tag may hold '|'. A string entry continues with the value codec's text.
  */
-function header(freshUntilMs: number, loadMs: number): string {
-  return `${ENTRY_FORMAT_VERSION}|${Math.round(freshUntilMs)}|${Math.ceil(loadMs)}|`;
+function header(freshUntilMs: number, loadMs: number, tagging: EntryTagging): string {
+  const tags = tagging.tags.join(TAG_SEPARATOR);
+  return `${ENTRY_FORMAT_VERSION}|${Math.round(freshUntilMs)}|${Math.ceil(loadMs)}|${tagging.sequence}|${tags.length}|${tags}`;
 }
 
-export function encodeEntry(value: unknown, freshUntilMs: number, loadMs: number): string {
-  return header(freshUntilMs, loadMs) + encodeValue(value);
+export function encodeEntry(
+  value: unknown,
+  freshUntilMs: number,
+  loadMs: number,
+  tagging: EntryTagging = UNTAGGED,
+): string {
+  return header(freshUntilMs, loadMs, tagging) + encodeValue(value);
 }
 
 /**
@@ -53,8 +76,9 @@ export function encodeHashEntry(
   value: unknown,
   freshUntilMs: number,
   loadMs: number,
+  tagging: EntryTagging = UNTAGGED,
 ): Record<string, string> {
-  const fields: Record<string, string> = { [HEADER_FIELD]: header(freshUntilMs, loadMs) };
+  const fields: Record<string, string> = { [HEADER_FIELD]: header(freshUntilMs, loadMs, tagging) };
   if (!isRecord(value)) {
     fields[WHOLE_VALUE_FIELD] = encodeValue(value);
     return fields;
@@ -70,14 +94,15 @@ export function encodeEntryAs(
   value: unknown,
   freshUntilMs: number,
   loadMs: number,
+  tagging: EntryTagging = UNTAGGED,
 ): StoredEntry {
   switch (storage) {
     case 'hash':
-      return encodeHashEntry(value, freshUntilMs, loadMs);
+      return encodeHashEntry(value, freshUntilMs, loadMs, tagging);
     case 'json':
-      return encodeJsonDocument(value, header(freshUntilMs, loadMs));
+      return encodeJsonDocument(value, header(freshUntilMs, loadMs, tagging));
     default:
-      return encodeEntry(value, freshUntilMs, loadMs);
+      return encodeEntry(value, freshUntilMs, loadMs, tagging);
   }
 }
 
@@ -115,22 +140,23 @@ export function patchVersionOf(
 
 export function decodeEntry<T>(stored: StoredEntry): CacheEntry<T> {
   if (typeof stored === 'string') {
-    const { freshUntilMs, loadMs, end } = decodeHeader(stored);
-    return { value: decodeValue(stored.slice(end)) as T, freshUntilMs, loadMs };
+    const { end, ...meta } = decodeHeader(stored);
+    return { value: decodeValue(stored.slice(end)) as T, ...meta };
   }
   if (stored instanceof JsonDocumentEntry) {
     const { header: text, value } = decodeJsonDocument(stored);
-    const { freshUntilMs, loadMs, end } = decodeHeader(text);
+    const { end, ...meta } = decodeHeader(text);
     if (end !== text.length) throw new CacheCorruptEntryError('JSON entry header has a tail');
-    return { value: value as T, freshUntilMs, loadMs };
+    return { value: value as T, ...meta };
   }
   const headerText = stored[HEADER_FIELD];
   if (headerText === undefined) throw new CacheCorruptEntryError('hash entry has no header');
-  const { freshUntilMs, loadMs } = decodeHeader(headerText);
+  const { end, ...meta } = decodeHeader(headerText);
+  if (end !== headerText.length) throw new CacheCorruptEntryError('hash entry header has a tail');
   if (stored[WHOLE_VALUE_FIELD] !== undefined) {
-    return { value: decodeValue(stored[WHOLE_VALUE_FIELD]) as T, freshUntilMs, loadMs };
+    return { value: decodeValue(stored[WHOLE_VALUE_FIELD]) as T, ...meta };
   }
-  return { value: decodeProperties(stored) as T, freshUntilMs, loadMs };
+  return { value: decodeProperties(stored) as T, ...meta };
 }
 
 /** Named properties of a hash entry (those present), for partial reads. */
@@ -156,25 +182,43 @@ export function decodeProperties(fields: Record<string, string>): Record<string,
   return value;
 }
 
-export function decodeHeader(text: string): { freshUntilMs: number; loadMs: number; end: number } {
-  const versionEnd = text.indexOf('|');
-  const freshEnd = text.indexOf('|', versionEnd + 1);
-  const loadEnd = text.indexOf('|', freshEnd + 1);
-  if (versionEnd < 0 || freshEnd < 0 || loadEnd < 0) {
-    throw new CacheCorruptEntryError('entry header is incomplete');
+export interface EntryHeader {
+  freshUntilMs: number;
+  loadMs: number;
+  tagging: EntryTagging;
+  /** Where the header ends (a string entry's value starts). */
+  end: number;
+}
+
+export function decodeHeader(text: string): EntryHeader {
+  const fields: number[] = [];
+  let start = 0;
+  for (let i = 0; i < 5; i++) {
+    const bar = text.indexOf('|', start);
+    if (bar < 0) throw new CacheCorruptEntryError('entry header is incomplete');
+    if (i === 0) {
+      const version = text.slice(0, bar);
+      if (version !== ENTRY_FORMAT_VERSION) {
+        throw new CacheCorruptEntryError(
+          `entry format version '${version.slice(0, 16)}' is not ${ENTRY_FORMAT_VERSION}`,
+        );
+      }
+    } else {
+      const number = Number(text.slice(start, bar));
+      if (!Number.isSafeInteger(number) || (i > 1 && number < 0) || bar === start) {
+        throw new CacheCorruptEntryError('entry header has invalid numbers');
+      }
+      fields.push(number);
+    }
+    start = bar + 1;
   }
-  const version = text.slice(0, versionEnd);
-  if (version !== ENTRY_FORMAT_VERSION) {
-    throw new CacheCorruptEntryError(
-      `entry format version '${version.slice(0, 16)}' is not ${ENTRY_FORMAT_VERSION}`,
-    );
-  }
-  const freshUntilMs = Number(text.slice(versionEnd + 1, freshEnd));
-  const loadMs = Number(text.slice(freshEnd + 1, loadEnd));
-  if (!Number.isSafeInteger(freshUntilMs) || !Number.isSafeInteger(loadMs) || loadMs < 0) {
-    throw new CacheCorruptEntryError('entry header has invalid numbers');
-  }
-  return { freshUntilMs, loadMs, end: loadEnd + 1 };
+  const [freshUntilMs, loadMs, sequence, tagsLength] = fields;
+  const end = start + tagsLength;
+  if (end > text.length) throw new CacheCorruptEntryError('entry header is incomplete');
+  if (tagsLength === 0) return { freshUntilMs, loadMs, tagging: { sequence, tags: [] }, end };
+  const tags = text.slice(start, end).split(TAG_SEPARATOR);
+  if (tags.includes('')) throw new CacheCorruptEntryError('entry header has an empty tag');
+  return { freshUntilMs, loadMs, tagging: { sequence, tags }, end };
 }
 
 /** Bytes Redis would receive for an entry (the size limit applies to this). */

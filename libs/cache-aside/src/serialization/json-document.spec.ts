@@ -34,9 +34,9 @@ describe('JSON document entries', () => {
       weird: Number.NaN,
       gone: undefined,
     };
-    const entry = encodeJsonDocument(value, '1|5|2|');
+    const entry = encodeJsonDocument(value, '2|5|2|0|0|');
     const document = JSON.parse(entry.text) as { m: string; a: Record<string, string>; v: any };
-    expect(document.m).toBe('1|5|2|');
+    expect(document.m).toBe('2|5|2|0|0|');
     expect(document.v.at).toBe(value.at.getTime()); // a number in the document, a Date back
     expect(document.a).toMatchObject({
       at: 'D',
@@ -50,44 +50,46 @@ describe('JSON document entries', () => {
       gone: 'u',
     });
     const decoded = decodeJsonDocument(throughText(entry));
-    expect(decoded.header).toBe('1|5|2|');
+    expect(decoded.header).toBe('2|5|2|0|0|');
     expect(decoded.value).toEqual(value);
     expect(Object.is((decoded.value as typeof value)['dotted.name'], -0)).toBe(true);
   });
 
   it('keeps a whole special value (a Map at the root) and plain arrays', () => {
     for (const value of [new Map([['a', 1]]), [1, [2, 3]], 'text', null, new Date(7)]) {
-      expect(decodeJsonDocument(throughText(encodeJsonDocument(value, '1|0|0|'))).value).toEqual(
-        value,
-      );
+      expect(
+        decodeJsonDocument(throughText(encodeJsonDocument(value, '2|0|0|0|0|'))).value,
+      ).toEqual(value);
     }
   });
 
   it('decodes through decodeEntry with the header, like the other storages', () => {
-    const entry = encodeEntryAs('json', { price: 12 }, 1_700_000_000_000, 3);
+    const tagging = { sequence: 1_764_000_000_000_123, tags: ['category:7', 'a|b'] };
+    const entry = encodeEntryAs('json', { price: 12 }, 1_700_000_000_000, 3, tagging);
     expect(entry).toBeInstanceOf(JsonDocumentEntry);
     expect(decodeEntry(throughText(entry as JsonDocumentEntry))).toEqual({
       value: { price: 12 },
       freshUntilMs: 1_700_000_000_000,
       loadMs: 3,
+      tagging,
     });
   });
 
   it.each([
     ['not an object', 'text'],
     ['no header', { a: {}, v: 1 }],
-    ['a place map that is not an object', { m: '1|0|0|', a: [], v: 1 }],
-    ['an annotation that points nowhere', { m: '1|0|0|', a: { 'x.y': 'D' }, v: {} }],
-    ['a malformed place', { m: '1|0|0|', a: { '%E0%A4%A': 'D' }, v: {} }],
-    ['a prototype path', JSON.parse('{"m":"1|0|0|","a":{"__proto__":"D"},"v":{}}')],
+    ['a place map that is not an object', { m: '2|0|0|0|0|', a: [], v: 1 }],
+    ['an annotation that points nowhere', { m: '2|0|0|0|0|', a: { 'x.y': 'D' }, v: {} }],
+    ['a malformed place', { m: '2|0|0|0|0|', a: { '%E0%A4%A': 'D' }, v: {} }],
+    ['a prototype path', JSON.parse('{"m":"2|0|0|0|0|","a":{"__proto__":"D"},"v":{}}')],
     ['another format version', { m: '9|0|0|', a: {}, v: 1 }],
-    ['a header with a tail', { m: '1|0|0|x', a: {}, v: 1 }],
+    ['a header with a tail', { m: '2|0|0|0|0|x', a: {}, v: 1 }],
   ])('reports %s as a corrupt entry', (_, document) => {
     expect(() => decodeEntry(new JsonDocumentEntry(document))).toThrow(CacheCorruptEntryError);
   });
 
   it('never changes a prototype, whatever the document says', () => {
-    const document = JSON.parse('{"m":"1|0|0|","a":{},"v":{"__proto__":{"polluted":true}}}');
+    const document = JSON.parse('{"m":"2|0|0|0|0|","a":{},"v":{"__proto__":{"polluted":true}}}');
     const { value } = decodeEntry(new JsonDocumentEntry(document));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);

@@ -1,0 +1,380 @@
+import { randomBytes } from 'node:crypto';
+import type { CacheDiagnostics } from '../cache-diagnostics';
+import { cacheStatusContext } from '../cache-status.context';
+import { CacheLoadFailedError } from '../errors/cache-load-failed.error';
+import type { CacheResult, CacheStore, LeaseReply } from '../interfaces';
+import type { ResolvedModuleOptions } from '../resolve-module-options';
+import type { CacheEntry } from '../serialization/cache-entry';
+import type { EntryAccess } from './entry-access';
+import { FillTags } from './fill-tags';
+import { entryTtlMsOf, freshMsOf, type ReadPolicy } from './read-policy';
+import { Semaphore } from './semaphore';
+import { SettleWaiters } from './settle-waiters';
+import { SingleFlight } from './single-flight';
+
+export type Loader<T> = () => T | Promise<T>;
+
+/** What the read path needs from invalidation: whether cached entries can be trusted now. */
+export interface EvictionGate {
+  /** True when no eviction that failed is still waiting to be applied. */
+  readonly settled: boolean;
+  /** Applies the evictions that failed; true once none is left. */
+  settle(): Promise<boolean>;
+}
+
+/**
+ * The cache-aside read algorithm, in one place: single-flight in the process, a lease
+ * in Redis so one caller in the fleet loads, compare-and-set fills, notified waiters,
+ * early refresh (XFetch), grace, and tag checks. An entry is served only if it is
+ * fresh (or within grace, where allowed) and none of its tags was invalidated after
+ * its load began; an entry Redis no longer holds is never served, not even stale.
+ */
+export class ReadThrough {
+  private readonly flights = new SingleFlight<CacheResult<unknown>>();
+  private readonly refreshing = new Set<string>();
+  private readonly waiters = new SettleWaiters();
+  private readonly loadsWithoutRedis: Semaphore;
+  private readonly fillTags: FillTags;
+
+  constructor(
+    private readonly options: ResolvedModuleOptions,
+    private readonly store: CacheStore,
+    private readonly entries: EntryAccess,
+    private readonly evictions: EvictionGate,
+    private readonly diagnostics: CacheDiagnostics,
+  ) {
+    store.onSettled((key) => this.waiters.wake(key));
+    this.loadsWithoutRedis = new Semaphore(options.maxConcurrentLoadsWithoutRedis);
+    this.fillTags = new FillTags(store, diagnostics);
+  }
+
+  read<T>(key: string, loader: Loader<T>, policy: ReadPolicy): Promise<CacheResult<T>> {
+    return this.flights.run(key, () => this.readThrough(key, loader, policy)) as Promise<
+      CacheResult<T>
+    >;
+  }
+
+  /** After an eviction of these keys: later callers must not join a flight that began before it. */
+  forget(keys: string[] | 'all'): void {
+    if (keys === 'all') this.flights.detachAll();
+    else for (const key of keys) this.flights.detach(key);
+  }
+
+  private async readThrough<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+  ): Promise<CacheResult<T>> {
+    if (!this.evictions.settled && !(await this.evictions.settle())) {
+      return this.bypass(key, loader);
+    }
+    const knownTags = policy.tags.length > 0 ? this.entries.tags.prefetch(policy.tags) : undefined;
+    const entry = await this.entries.read<T>(key, policy.storage);
+    if (entry === 'unavailable') return this.bypass(key, loader);
+    const now = Date.now();
+    if (entry && now < entry.freshUntilMs) {
+      const current = await this.entries.isCurrent(entry, knownTags);
+      if (current === 'unavailable') return this.bypass(key, loader);
+      if (current) {
+        if (this.shouldRefreshEarly(entry, now, policy)) {
+          this.refreshInBackground(key, loader, policy, entry);
+        }
+        return { value: entry.value, status: 'HIT' };
+      }
+      return this.loadUnderLease(key, loader, policy, entry.freshUntilMs);
+    }
+    return this.loadUnderLease(key, loader, policy);
+  }
+
+  /** `stampedeProtection: false`: get, and on a miss load and set; no flight, no lease. */
+  async readUnprotected<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+  ): Promise<CacheResult<T>> {
+    const entry = await this.entries.read<T>(key, policy.storage);
+    if (entry === 'unavailable') return this.bypass(key, loader);
+    if (
+      entry &&
+      Date.now() < entry.freshUntilMs &&
+      (await this.entries.isCurrent(entry)) === true
+    ) {
+      return { value: entry.value, status: 'HIT' };
+    }
+    const tagged = await this.fillTags.begin(policy);
+    const value = await this.runLoader(key, loader);
+    const freshMs = freshMsOf(policy.ttlMs, policy);
+    const entryTtlMs = entryTtlMsOf(freshMs, policy);
+    const tagging = await this.fillTags.finish(key, tagged, value, policy, entryTtlMs);
+    const encoded = tagging && this.entries.encode(key, value, freshMs, 0, policy.storage, tagging);
+    if (encoded) {
+      await this.store
+        .write(key, encoded, entryTtlMs)
+        .catch((error) => this.diagnostics.redisFailed('set', error));
+    }
+    return { value, status: 'MISS' };
+  }
+
+  /**
+   * Miss, stale, or out of date by its tags: take the lease and load, or wait for whoever
+   * holds it. Loops because a wait ends in a fresh entry, a lease to take over, or a
+   * failure. `supersededFreshUntil` names an entry its tags made out of date: the lease
+   * is asked for as if it were missing (only while that entry is still the current one).
+   */
+  private async loadUnderLease<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    supersededFreshUntil?: number,
+  ): Promise<CacheResult<T>> {
+    const deadline = Date.now() + this.options.lockWaitTimeoutMs;
+    let waitingSinceMs: number | undefined;
+    let superseded = supersededFreshUntil;
+    let mayServeStale = policy.graceMs > 0;
+    let replacedCorrupt = false;
+    for (;;) {
+      const token = randomBytes(12).toString('base64url');
+      let reply: LeaseReply;
+      try {
+        reply = await this.store.readOrLease(key, {
+          token,
+          leaseTtlMs: this.options.leaseTtlMs,
+          nowMs: Date.now(),
+          refreshFreshUntil: superseded,
+          waitingSinceMs,
+          mayServeStale,
+        });
+      } catch (error) {
+        this.diagnostics.redisFailed('read-or-lease', error);
+        return this.bypass(key, loader);
+      }
+      // Only what Redis holds now counts: an entry read earlier may have been evicted since.
+      let current = this.entries.decode<T>(key, reply.entry);
+      if (current) {
+        const isCurrent = await this.entries.isCurrent(current);
+        if (isCurrent === 'unavailable') {
+          if (reply.state === 'GRANTED') this.releaseQuietly(key, token);
+          return this.bypass(key, loader);
+        }
+        if (!isCurrent) {
+          superseded = current.freshUntilMs;
+          current = undefined;
+        }
+      }
+      const stale = current && this.servableStale(current, policy);
+      switch (reply.state) {
+        case 'FRESH':
+          if (current) return { value: current.value, status: 'HIT' };
+          if (Date.now() >= deadline) return this.loadWithoutLease(key, loader);
+          if (superseded !== undefined && reply.entry === null) {
+            superseded = undefined; // replaced by someone else since: read it again
+          } else if (superseded === undefined) {
+            // fresh-looking but undecodable: delete it and take the lease like any miss
+            if (replacedCorrupt || !(await this.evictQuietly(key))) return this.bypass(key, loader);
+            replacedCorrupt = true;
+          }
+          break;
+        case 'BACKOFF':
+          if (stale) return this.serveStale(stale);
+          mayServeStale = false; // nothing servable: lease or wait like any miss
+          break;
+        case 'GRANTED':
+          if (waitingSinceMs !== undefined) this.diagnostics.count('leaseTakeovers', key);
+          if (stale) {
+            this.runLoad(key, token, loader, policy).catch(() => undefined);
+            this.diagnostics.count('refreshes', key);
+            return this.serveStale(stale);
+          }
+          return this.loadAndFill(key, token, loader, policy, current);
+        case 'FAILED':
+          if (stale) return this.serveStale(stale);
+          throw new CacheLoadFailedError(key, reply.failure.slice(reply.failure.indexOf('|') + 1));
+        case 'HELD': {
+          if (stale) return this.serveStale(stale);
+          const now = Date.now();
+          if (now >= deadline) return this.loadWithoutLease(key, loader);
+          if (waitingSinceMs === undefined) {
+            waitingSinceMs = now;
+            this.diagnostics.count('leaseWaits', key);
+          }
+          await this.waiters.wait(key, Math.min(reply.leaseTtlMs + 10, deadline - now));
+          break;
+        }
+      }
+    }
+  }
+
+  /** Past fresh-until an entry is served only with grace (Redis drops it at ttl + grace). */
+  private servableStale<T>(entry: CacheEntry<T>, policy: ReadPolicy): CacheEntry<T> | undefined {
+    return policy.graceMs > 0 ? entry : undefined;
+  }
+
+  /**
+   * The holder is alive (it keeps extending) but slow, or the entry keeps being replaced
+   * by out-of-date ones: load without the lease, and don't write, since only the lease
+   * holder's fill is race-free.
+   */
+  private async loadWithoutLease<T>(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
+    this.diagnostics.count('leaseWaitTimeouts', key);
+    return { value: await this.runLoader(key, loader), status: 'MISS' };
+  }
+
+  /** The lease holder's load: run the loader, fill if the lease still holds. */
+  private async loadAndFill<T>(
+    key: string,
+    token: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    stale: CacheEntry<T> | undefined,
+  ): Promise<CacheResult<T>> {
+    try {
+      return { value: await this.runLoad(key, token, loader, policy), status: 'MISS' };
+    } catch (error) {
+      if (stale && policy.graceMs > 0) return this.serveStale(stale);
+      throw error;
+    }
+  }
+
+  private async runLoad<T>(
+    key: string,
+    token: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+  ): Promise<T> {
+    const tagged = await this.fillTags.begin(policy);
+    const keepAlive = setInterval(
+      () => {
+        this.store
+          .extendLease(key, token, this.options.leaseTtlMs)
+          .catch((error) => this.diagnostics.redisFailed('extend-lease', error));
+      },
+      Math.max(50, Math.floor(this.options.leaseTtlMs / 3)),
+    );
+    keepAlive.unref();
+    const started = performance.now();
+    let value: T;
+    try {
+      value = await this.runLoader(key, loader);
+    } catch (error) {
+      clearInterval(keepAlive);
+      const message = error instanceof Error ? error.message : String(error);
+      await this.store
+        .release(key, token, {
+          record: `${Date.now()}|${message.slice(0, 500)}`,
+          ttlMs: this.options.failureBackoffMs,
+        })
+        .catch((releaseError) => this.diagnostics.redisFailed('release-lease', releaseError));
+      throw error;
+    }
+    clearInterval(keepAlive);
+    const loadMs = performance.now() - started;
+    const freshMs = freshMsOf(
+      policy.isNotFound(value) ? policy.notFoundTtlMs : policy.ttlMs,
+      policy,
+    );
+    const entryTtlMs = entryTtlMsOf(freshMs, policy);
+    const tagging = policy.shouldCache(value)
+      ? await this.fillTags.finish(key, tagged, value, policy, entryTtlMs)
+      : undefined;
+    const encoded =
+      tagging && this.entries.encode(key, value, freshMs, loadMs, policy.storage, tagging);
+    try {
+      if (!encoded) {
+        await this.store.release(key, token);
+      } else if (!(await this.store.fill(key, token, encoded, entryTtlMs))) {
+        this.diagnostics.count('rejectedFills', key);
+      }
+    } catch (error) {
+      this.diagnostics.redisFailed('fill', error);
+    }
+    return value;
+  }
+
+  private async runLoader<T>(key: string, loader: Loader<T>): Promise<T> {
+    this.diagnostics.count('loads', key);
+    const request = cacheStatusContext.active();
+    const started = request ? performance.now() : 0;
+    try {
+      return await loader();
+    } catch (error) {
+      this.diagnostics.count('loadErrors', key);
+      throw error;
+    } finally {
+      if (request) request.loadMs += performance.now() - started;
+    }
+  }
+
+  /**
+   * Redis is unavailable: the loader answers. Single-flight still holds per key, and
+   * the number of loads at once is capped, so the database sees a bounded load.
+   */
+  private async bypass<T>(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
+    const value = await this.loadsWithoutRedis.run(() => this.runLoader(key, loader));
+    return { value, status: 'BYPASS' };
+  }
+
+  private serveStale<T>(stale: CacheEntry<T>): CacheResult<T> {
+    return { value: stale.value, status: 'STALE' };
+  }
+
+  /** A corrupt entry that looks fresh blocks the lease: delete it (with its lease) first. */
+  private async evictQuietly(key: string): Promise<boolean> {
+    try {
+      await this.store.evict([key]);
+      return true;
+    } catch (error) {
+      this.diagnostics.redisFailed('del', error);
+      return false;
+    }
+  }
+
+  private releaseQuietly(key: string, token: string): void {
+    this.store
+      .release(key, token)
+      .catch((error) => this.diagnostics.redisFailed('release-lease', error));
+  }
+
+  /** XFetch: refresh with probability rising as expiry nears, scaled by the load time. */
+  private shouldRefreshEarly(entry: CacheEntry, now: number, policy: ReadPolicy): boolean {
+    if (policy.beta <= 0 || entry.loadMs <= 0) return false;
+    return now - entry.loadMs * policy.beta * Math.log(Math.random()) >= entry.freshUntilMs;
+  }
+
+  private refreshInBackground<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    current: CacheEntry<T>,
+  ): void {
+    if (this.refreshing.has(key)) return;
+    this.refreshing.add(key);
+    const token = randomBytes(12).toString('base64url');
+    this.store
+      .readOrLease(key, {
+        token,
+        leaseTtlMs: this.options.leaseTtlMs,
+        nowMs: Date.now(),
+        refreshFreshUntil: current.freshUntilMs,
+        mayServeStale: false,
+      })
+      .then(async (reply) => {
+        if (reply.state !== 'GRANTED') return;
+        this.diagnostics.count('refreshes', key);
+        await this.runLoad(key, token, loader, policy);
+      })
+      .catch((error) => {
+        if (isCacheInfrastructureError(error)) this.diagnostics.redisFailed('refresh', error);
+        else {
+          this.diagnostics.logOnce(
+            `refresh:${key}`,
+            `Early refresh of "${key}" failed: ${String(error)}`,
+          );
+        }
+      })
+      .finally(() => this.refreshing.delete(key));
+  }
+}
+
+function isCacheInfrastructureError(error: unknown): boolean {
+  return (error as { code?: string })?.code?.startsWith('CACHE_REDIS') ?? false;
+}
