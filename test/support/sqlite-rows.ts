@@ -12,7 +12,9 @@ export interface Row {
 /** A real SQLite table of versioned rows: the "database" of the staleness tests. */
 export class SqliteRows {
   private readonly dir = mkdtempSync(join(tmpdir(), 'cache-aside-rows-'));
-  private readonly db = new Database(join(this.dir, 'rows.sqlite'));
+  /** The database file, for another process to read the same rows. */
+  readonly path = join(this.dir, 'rows.sqlite');
+  private readonly db = new Database(this.path);
   reads = 0;
 
   constructor(count: number) {
@@ -33,6 +35,16 @@ export class SqliteRows {
       updatedAt: number;
     };
     return { id: row.id, version: row.version, updatedAt: new Date(row.updatedAt) };
+  }
+
+  /** Another process's view of the same table (readers in a second app instance). */
+  static readFrom(path: string): (id: number) => Row {
+    const db = new Database(path, { readonly: true });
+    const select = db.prepare('SELECT id, version, updated_at AS updatedAt FROM rows WHERE id = ?');
+    return (id) => {
+      const row = select.get(id) as { id: number; version: number; updatedAt: number };
+      return { id: row.id, version: row.version, updatedAt: new Date(row.updatedAt) };
+    };
   }
 
   bump(id: number): void {

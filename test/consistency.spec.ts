@@ -1,0 +1,330 @@
+import { Injectable } from '@nestjs/common';
+import { Cacheable, cacheKey } from 'nest-cache-aside';
+import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
+import { OwnRedis } from './support/own-redis';
+import {
+  connectTestRedis,
+  deletePrefix,
+  REDIS_URL,
+  uniquePrefix,
+  type TestRedis,
+} from './support/redis';
+import { SqliteRows, type Row } from './support/sqlite-rows';
+import { startRowReader } from './support/workers';
+import { rowReadOptions, type RowTagging } from './support/row-read-options';
+
+jest.setTimeout(60_000);
+
+/**
+ * Read-your-writes and "no stale set" around the lease: tag invalidations racing loads
+ * in another process, evictions that failed, in-process flights, grace, long keys.
+ */
+describe('consistency of evictions (real Redis, real SQLite, a second process)', () => {
+  const prefix = uniquePrefix('consistency');
+  let redis: TestRedis;
+  let node: CacheApp;
+  const apps: CacheApp[] = [];
+  const servers: OwnRedis[] = [];
+
+  beforeAll(async () => {
+    redis = await connectTestRedis();
+    node = await startCacheApp({ keyPrefix: prefix, earlyRefresh: false });
+  });
+
+  afterAll(async () => {
+    await Promise.all([node.close(), ...apps.map((app) => app.close())]);
+    await Promise.all(servers.map((server) => server.kill()));
+    await deletePrefix(redis, prefix);
+    redis.destroy();
+  });
+
+  async function anotherNode(options: Parameters<typeof startCacheApp>[0] = {}) {
+    const app = await startCacheApp({ keyPrefix: prefix, earlyRefresh: false, ...options });
+    apps.push(app);
+    return app;
+  }
+
+  describe('a tag invalidation racing loads of its entries in another process', () => {
+    async function tagRace(tagging: RowTagging): Promise<number> {
+      const racePrefix = `${prefix}-race-${tagging}`;
+      const rows = new SqliteRows(100);
+      const writer = await anotherNode({ keyPrefix: racePrefix });
+      const reader = startRowReader({
+        mode: 'race',
+        redis: REDIS_URL,
+        prefix: racePrefix,
+        sqlitePath: rows.path,
+        rowCount: 100,
+        readers: 40,
+        durationMs: 2500,
+        tagging,
+        ttlSeconds: 60,
+        loaderJitterMs: 10,
+      });
+      try {
+        await reader.ready;
+        reader.go();
+        const options = rowReadOptions(tagging, 60);
+        // readers in this process too, sharing its in-process flights with the writer
+        const deadline = Date.now() + 2500;
+        const localReaders = Array.from({ length: 10 }, async () => {
+          while (Date.now() < deadline) {
+            const id = 1 + Math.floor(Math.random() * 100);
+            await writer.cache.getOrLoad(`row:${id}`, async () => rows.read(id), options);
+          }
+        });
+        for (let round = 0; round < 20; round++) {
+          for (let id = 1; id <= 100; id++) rows.bump(id);
+          expect(await writer.cache.invalidateTags('rows')).toBe(true);
+          await sleep(100);
+        }
+        await Promise.all(localReaders);
+        const report = await reader.report;
+        expect(report.errors).toEqual([]);
+        expect(report.stats.bypasses).toBe(0);
+        // the write after the race: from here on, no read may return an older row
+        for (let id = 1; id <= 100; id++) rows.bump(id);
+        expect(await writer.cache.invalidateTags('rows')).toBe(true);
+        let stale = 0;
+        for (let id = 1; id <= 100; id++) {
+          const served = await writer.cache.getOrLoad(
+            `row:${id}`,
+            async () => rows.read(id),
+            options,
+          );
+          if (served.version !== rows.read(id).version) stale++;
+        }
+        return stale;
+      } finally {
+        reader.child.kill();
+        rows.close();
+        await deletePrefix(redis, racePrefix);
+      }
+    }
+
+    it('tags from arguments: no entry escapes the next invalidation', async () => {
+      expect(await tagRace('tags')).toBe(0);
+    });
+
+    it('tags from the result: no entry escapes the next invalidation', async () => {
+      expect(await tagRace('tagsFromResult')).toBe(0);
+    });
+  });
+
+  describe('an eviction that failed is applied as soon as Redis answers, without a read', () => {
+    /** A writer and a watching second process on a redis-server of our own. */
+    async function setUp(tagging: RowTagging, commandTimeoutMs: number) {
+      const server = await OwnRedis.start();
+      servers.push(server);
+      const admin = await connectTestRedis(server.url);
+      const writer = await startCacheApp({
+        redis: server.url,
+        keyPrefix: 'replay',
+        commandTimeoutMs,
+        earlyRefresh: false,
+      });
+      apps.push(writer);
+      const writerClients = (await admin.clientList())
+        .filter((client) => !client.flags.includes('P') && client.cmd !== 'client|list')
+        .map((client) => client.id);
+      const rows = new SqliteRows(1);
+      const reader = startRowReader({
+        mode: 'watch',
+        redis: server.url,
+        prefix: 'replay',
+        sqlitePath: rows.path,
+        rowCount: 1,
+        tagging,
+        ttlSeconds: 60,
+        loaderJitterMs: 0,
+      });
+      await reader.ready;
+      reader.go();
+      await reader.line<{ version: number }>((line) => line.version === 1, 10_000);
+      const cleanUp = async () => {
+        reader.child.kill();
+        rows.close();
+        admin.destroy();
+      };
+      return { admin, writer, writerClients, rows, reader, cleanUp };
+    }
+
+    it('a del that failed on a dropped connection (breaker still closed)', async () => {
+      const { admin, writer, writerClients, rows, reader, cleanUp } = await setUp('none', 500);
+      try {
+        rows.bump(1);
+        for (const id of writerClients)
+          await admin.sendCommand(['CLIENT', 'KILL', 'ID', String(id)]);
+        expect(await writer.cache.del('row:1')).toBe(false);
+        expect(writer.cache.stats().redisErrors).toBeLessThan(5); // the circuit never opened
+        // the writer reads nothing from here on: reconnecting is enough
+        await reader.line<{ version: number }>((line) => line.version === 2, 5_000);
+      } finally {
+        await cleanUp();
+      }
+    });
+
+    it('a tag invalidation that timed out on its first step is redone from the start', async () => {
+      const { admin, writer, rows, reader, cleanUp } = await setUp('tags', 50);
+      try {
+        rows.bump(1);
+        await admin.sendCommand(['CLIENT', 'PAUSE', '300', 'WRITE']);
+        expect(await writer.cache.invalidateTags('rows')).toBe(false);
+        await reader.line<{ version: number }>((line) => line.version === 2, 5_000);
+      } finally {
+        await cleanUp();
+      }
+    });
+  });
+
+  describe('in-process flights: a read that starts after an eviction resolved never joins an older one', () => {
+    let rows: SqliteRows;
+    beforeEach(() => (rows = new SqliteRows(4)));
+    afterEach(() => rows.close());
+
+    async function readAfterEviction(
+      key: string,
+      id: number,
+      options: object,
+      evict: () => Promise<unknown>,
+    ): Promise<Row> {
+      const readTheRow = deferred();
+      const writerDone = deferred();
+      const before = node.cache.getOrLoad(
+        key,
+        async () => {
+          const row = rows.read(id);
+          readTheRow.resolve();
+          await writerDone.promise;
+          return row;
+        },
+        options,
+      );
+      await readTheRow.promise;
+      rows.bump(id);
+      await evict();
+      const after = node.cache.getOrLoad(key, async () => rows.read(id), options);
+      writerDone.resolve();
+      await before;
+      return after;
+    }
+
+    it('after del', async () => {
+      const row = await readAfterEviction('flight:1', 1, {}, () => node.cache.del('flight:1'));
+      expect(row.version).toBe(2);
+    });
+
+    it('after a tag invalidation', async () => {
+      const row = await readAfterEviction('flight:2', 2, { tags: ['flights'] }, () =>
+        node.cache.invalidateTags('flights'),
+      );
+      expect(row.version).toBe(2);
+    });
+
+    it('after a patch', async () => {
+      const row = await readAfterEviction('flight:3', 3, { storage: 'hash' }, () =>
+        node.cache.patch('flight:3', { version: 2 }),
+      );
+      expect(row.version).toBe(2);
+    });
+
+    it('after evictAll', async () => {
+      const tracked = await anotherNode({ keyPrefix: `${prefix}-all`, trackAllKeys: true });
+      const readTheRow = deferred();
+      const writerDone = deferred();
+      const before = tracked.cache.getOrLoad('flight:4', async () => {
+        const row = rows.read(4);
+        readTheRow.resolve();
+        await writerDone.promise;
+        return row;
+      });
+      await readTheRow.promise;
+      rows.bump(4);
+      await tracked.cache.evictAll();
+      const after = tracked.cache.getOrLoad('flight:4', async () => rows.read(4));
+      writerDone.resolve();
+      await before;
+      expect((await after).version).toBe(2);
+      await deletePrefix(redis, `${prefix}-all`);
+    });
+  });
+
+  describe('grace never serves an evicted entry', () => {
+    it('not to a read whose GET came before the eviction, nor to one that starts after it', async () => {
+      const graceful = await anotherNode({ graceSeconds: 30 });
+      for (let round = 0; round < 20; round++) {
+        const key = `grace:${round}`;
+        let value = 'before';
+        await graceful.cache.getOrLoad(key, async () => value, { ttlSeconds: 0.05 });
+        await sleep(80); // stale now, within grace
+        // on one connection: the first read's GET goes out before the DEL, its lease request after
+        const first = graceful.cache.getOrLoadWithStatus(key, async () => value);
+        value = 'after';
+        await graceful.cache.del(key);
+        const second = await graceful.cache.getOrLoadWithStatus(key, async () => value);
+        expect(second.value).toBe('after');
+        expect((await first).value).toBe('after');
+      }
+    });
+  });
+
+  describe('long keys', () => {
+    @Injectable()
+    class ShopService {
+      loads = 0;
+
+      @Cacheable('shop:product:{0}', 60)
+      async findOne(id: string): Promise<string> {
+        this.loads++;
+        return `product ${id.length} v${this.loads}`;
+      }
+    }
+
+    it('a template and cacheKey() name the same entry, however long the key', async () => {
+      const shop = await startCacheApp({ keyPrefix: prefix }, { providers: [ShopService] });
+      apps.push(shop);
+      const service = shop.app.get(ShopService);
+      const id = `${'é'.repeat(300)}:{}`; // 600+ characters once encoded: hashed
+      expect(await service.findOne(id)).toBe(`product ${id.length} v1`);
+      expect(await service.findOne(id)).toBe(`product ${id.length} v1`);
+      expect(await node.cache.del(cacheKey('shop', 'product', id))).toBe(true);
+      expect(await service.findOne(id)).toBe(`product ${id.length} v2`);
+    });
+  });
+
+  describe('invalidation cost does not grow with the tag', () => {
+    it('20,000 entries of one tag: a handful of commands, and none of them served afterwards', async () => {
+      const server = await OwnRedis.start();
+      servers.push(server);
+      const admin = await connectTestRedis(server.url);
+      const app = await startCacheApp({
+        redis: server.url,
+        keyPrefix: 'wide',
+        earlyRefresh: false,
+      });
+      apps.push(app);
+      try {
+        const keys = Array.from({ length: 20_000 }, (_, i) => `page:${i}`);
+        for (let i = 0; i < keys.length; i += 500) {
+          await Promise.all(
+            keys
+              .slice(i, i + 500)
+              .map((key) => app.cache.set(key, key, 60, { tags: ['category:1'] })),
+          );
+        }
+        expect(await app.cache.get('page:123')).toBe('page:123');
+        await admin.configResetStat();
+        expect(await app.cache.invalidateTags('category:1')).toBe(true);
+        const info = await admin.info('stats');
+        const commands = Number(/total_commands_processed:(\d+)/.exec(info)![1]);
+        // the sequence bump and the tag's version (scripts count the commands inside them), this
+        // INFO: a constant, where deleting the members would take 20,000 commands or more
+        expect(commands).toBeLessThan(30);
+        const served = await Promise.all(keys.map((key) => app.cache.get(key)));
+        expect(served.filter((value) => value !== undefined)).toEqual([]);
+      } finally {
+        admin.destroy();
+      }
+    });
+  });
+});
