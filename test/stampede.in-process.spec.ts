@@ -141,10 +141,20 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
       expect(stale).toBe(20);
     });
 
-    async function randomRace(): Promise<number> {
+    /**
+     * Readers in this process (sharing its flights), writers in another app instance, on 50
+     * rows. `tags`: entries join the tag 'rows' and every other write invalidates the tag
+     * instead of deleting the key; `grace`: short TTLs with grace, so stale entries are served.
+     */
+    async function randomRace(variant: { tags?: boolean; grace?: boolean } = {}): Promise<number> {
       const writerNode = await anotherNode();
       const keys = Array.from({ length: 50 }, (_, i) => i + 1);
       const deadline = Date.now() + 2000;
+      const options = {
+        ttlSeconds: variant.grace ? 0.05 : 60,
+        graceSeconds: variant.grace ? 30 : undefined,
+        tags: variant.tags ? ['rows'] : undefined,
+      };
       const loadRow = (id: number) => async () => {
         const row = rows.read(id);
         await sleep(Math.random() * 15); // the window in which a write can slip in
@@ -153,14 +163,16 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
       const readers = Array.from({ length: 40 }, async () => {
         while (Date.now() < deadline) {
           const id = keys[Math.floor(Math.random() * keys.length)];
-          await node.cache.getOrLoad(`row:${id}`, loadRow(id), { ttlSeconds: 60 });
+          await node.cache.getOrLoad(`row:${id}`, loadRow(id), options);
         }
       });
+      let writes = 0;
       const writers = Array.from({ length: 4 }, async () => {
         while (Date.now() < deadline) {
           const id = keys[Math.floor(Math.random() * keys.length)];
           rows.bump(id);
-          await writerNode.cache.del(`row:${id}`);
+          if (variant.tags && writes++ % 2 === 0) await writerNode.cache.invalidateTags('rows');
+          else await writerNode.cache.del(`row:${id}`);
           await sleep(Math.random() * 5);
         }
       });
@@ -168,8 +180,9 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
       await sleep(100); // quiescence: in-flight loads have filled or been rejected
       let stale = 0;
       for (const id of keys) {
-        const cached = await node.cache.get<Row>(`row:${id}`);
-        if (cached && cached.version !== rows.read(id).version) stale++;
+        // what a caller gets now, stale (grace) entries included
+        const served = await node.cache.getOrLoad(`row:${id}`, loadRow(id), options);
+        if (served.version !== rows.read(id).version) stale++;
       }
       await node.cache.del(...keys.map((id) => `row:${id}`));
       return stale;
@@ -177,6 +190,14 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
 
     it('many keys, concurrent readers and writers in two processes: after quiescence every cached value equals its row', async () => {
       expect(await randomRace()).toBe(0);
+    });
+
+    it('the same race with tags (writes invalidate the tag or delete the key): 0 stale', async () => {
+      expect(await randomRace({ tags: true })).toBe(0);
+    });
+
+    it('the same race with grace (stale entries served while they refresh): 0 stale', async () => {
+      expect(await randomRace({ grace: true })).toBe(0);
     });
 
     it('the same randomized race without the lease check finds stale keys', async () => {
