@@ -10,6 +10,7 @@ import {
 } from './support/own-redis-topology';
 import { uniquePrefix } from './support/redis';
 import { coldBurstAcrossProcesses } from './support/workers';
+import { raceTagInvalidations } from './support/tag-race';
 import { percentile, readLoad, recordFills, waitUntil } from './support/topology-load';
 
 jest.setTimeout(60_000);
@@ -164,12 +165,32 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
       await Promise.all(keys.map(async (k) => (await cluster.masterOf(valueKey(k))).port)),
     );
     expect(masters.size).toBe(3);
-    expect(await raw.zCard(`${prefix}:tag:{catalog}`)).toBe(keys.length);
+    for (const key of keys) expect(await app.cache.get(key)).toBe(key);
 
     expect(await app.cache.invalidateTags('catalog')).toBe(true);
-    for (const key of keys) expect(await raw.exists(valueKey(key))).toBe(0);
-    expect(await raw.zCard(`${prefix}:tag:{catalog}`)).toBe(0);
+    for (const key of keys) expect(await app.cache.get(key)).toBeUndefined();
+    const reloaded = await app.cache.getOrLoadWithStatus(keys[0], async () => 'again', {
+      tags: ['catalog'],
+    });
+    expect(reloaded).toEqual({ value: 'again', status: 'MISS' });
   });
+
+  it.each(['tags', 'tagsFromResult'] as const)(
+    'a tag invalidation racing loads in a second process (%s): no entry escapes the next invalidation',
+    async (tagging) => {
+      const stale = await raceTagInvalidations({
+        redis: { cluster: { rootNodes: cluster.rootNodes } },
+        prefix: `${prefix}-race-${tagging}`,
+        tagging,
+        // six redis-servers, two processes and their loads share 2 cores here
+        startApp,
+        remoteReaders: 16,
+        commandTimeoutMs: 1000,
+        cleanUp: async () => undefined, // the cluster goes at the end of the file
+      });
+      expect(stale).toBe(0);
+    },
+  );
 
   it('the stale-set race: loader reads the row, the writer updates and evicts, the fill is rejected', async () => {
     const app = await startApp();

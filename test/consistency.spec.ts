@@ -11,7 +11,8 @@ import {
 } from './support/redis';
 import { SqliteRows, type Row } from './support/sqlite-rows';
 import { startRowReader } from './support/workers';
-import { rowReadOptions, type RowTagging } from './support/row-read-options';
+import { raceTagInvalidations } from './support/tag-race';
+import type { RowTagging } from './support/row-read-options';
 
 jest.setTimeout(60_000);
 
@@ -45,62 +46,14 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
   }
 
   describe('a tag invalidation racing loads of its entries in another process', () => {
-    async function tagRace(tagging: RowTagging): Promise<number> {
-      const racePrefix = `${prefix}-race-${tagging}`;
-      const rows = new SqliteRows(100);
-      const writer = await anotherNode({ keyPrefix: racePrefix });
-      const reader = startRowReader({
-        mode: 'race',
+    const tagRace = (tagging: RowTagging) =>
+      raceTagInvalidations({
         redis: REDIS_URL,
-        prefix: racePrefix,
-        sqlitePath: rows.path,
-        rowCount: 100,
-        readers: 40,
-        durationMs: 2500,
+        prefix: `${prefix}-race-${tagging}`,
         tagging,
-        ttlSeconds: 60,
-        loaderJitterMs: 10,
+        startApp: (options) => anotherNode(options),
+        cleanUp: (racePrefix) => deletePrefix(redis, racePrefix).then(() => undefined),
       });
-      try {
-        await reader.ready;
-        reader.go();
-        const options = rowReadOptions(tagging, 60);
-        // readers in this process too, sharing its in-process flights with the writer
-        const deadline = Date.now() + 2500;
-        const localReaders = Array.from({ length: 10 }, async () => {
-          while (Date.now() < deadline) {
-            const id = 1 + Math.floor(Math.random() * 100);
-            await writer.cache.getOrLoad(`row:${id}`, async () => rows.read(id), options);
-          }
-        });
-        for (let round = 0; round < 20; round++) {
-          for (let id = 1; id <= 100; id++) rows.bump(id);
-          expect(await writer.cache.invalidateTags('rows')).toBe(true);
-          await sleep(100);
-        }
-        await Promise.all(localReaders);
-        const report = await reader.report;
-        expect(report.errors).toEqual([]);
-        expect(report.stats.bypasses).toBe(0);
-        // the write after the race: from here on, no read may return an older row
-        for (let id = 1; id <= 100; id++) rows.bump(id);
-        expect(await writer.cache.invalidateTags('rows')).toBe(true);
-        let stale = 0;
-        for (let id = 1; id <= 100; id++) {
-          const served = await writer.cache.getOrLoad(
-            `row:${id}`,
-            async () => rows.read(id),
-            options,
-          );
-          if (served.version !== rows.read(id).version) stale++;
-        }
-        return stale;
-      } finally {
-        reader.child.kill();
-        rows.close();
-        await deletePrefix(redis, racePrefix);
-      }
-    }
 
     it('tags from arguments: no entry escapes the next invalidation', async () => {
       expect(await tagRace('tags')).toBe(0);

@@ -29,6 +29,7 @@ export interface RowReaderScenario {
   ttlSeconds: number;
   /** The loader waits up to this long after reading its row: the window a write can slip into. */
   loaderJitterMs: number;
+  commandTimeoutMs?: number;
 }
 
 export interface RowReaderReport {
@@ -47,7 +48,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       keyPrefix: scenario.prefix,
       graceSeconds: scenario.graceSeconds,
       earlyRefresh: false,
-      commandTimeoutMs: 500, // a busy 2-core box: see cache-worker.ts
+      commandTimeoutMs: scenario.commandTimeoutMs ?? 500, // a busy 2-core box: see cache-worker.ts
     }),
   ],
 })
