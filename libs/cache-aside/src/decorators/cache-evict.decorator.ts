@@ -6,9 +6,10 @@ import {
   boundService,
   declaredParameterCount,
   methodSite,
-  returnsObservable,
+  methodReturnKind,
   wrapMethod,
   type AnyMethod,
+  type AsyncMethodDecorator,
 } from './method-wrapping';
 
 export interface CacheEvictOptions {
@@ -39,15 +40,15 @@ export interface CacheEvictOptions {
  * resolves only once the delete is done (never fire-and-forget). Eviction also
  * cancels in-flight loads of those keys, so none of them can write an older value back.
  */
-export function CacheEvict(keys: KeyTemplate | KeyTemplate[]): MethodDecorator;
-export function CacheEvict(options: CacheEvictOptions): MethodDecorator;
+export function CacheEvict(keys: KeyTemplate | KeyTemplate[]): AsyncMethodDecorator;
+export function CacheEvict(options: CacheEvictOptions): AsyncMethodDecorator;
 export function CacheEvict(
   keysOrOptions: KeyTemplate | KeyTemplate[] | CacheEvictOptions,
-): MethodDecorator {
+): AsyncMethodDecorator {
   const options: CacheEvictOptions = isOptions(keysOrOptions)
     ? keysOrOptions
     : { keys: keysOrOptions };
-  return (target, propertyKey, descriptor) => {
+  return (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor) => {
     const site = methodSite(target, propertyKey);
     const paramCount = declaredParameterCount(target, propertyKey);
     const compileAll = (templates: KeyTemplate | KeyTemplate[] | undefined) =>
@@ -57,7 +58,8 @@ export function CacheEvict(
     const keyBuilders = compileAll(options.keys);
     const tagBuilders = compileAll(options.tags);
     const { condition, beforeInvocation, keysFromResult, tagsFromResult } = options;
-    const observable = returnsObservable(target, propertyKey, options.returns);
+    const observable =
+      methodReturnKind(target, propertyKey, options.returns, 'CacheEvict') === 'observable';
 
     wrapMethod(
       descriptor,
