@@ -341,6 +341,15 @@ export class CacheAsideService {
     }
   }
 
+  /**
+   * Whether every eviction that failed while Redis was unreachable has been applied
+   * (trying now, as the next read would): until then reads bypass the cache. For
+   * health checks, with `isAvailable()`.
+   */
+  async isTrusted(): Promise<boolean> {
+    return this.cacheIsTrustworthy();
+  }
+
   /** Seconds the entry stays fresh (fractional), 0 when stale within grace, -2 when absent. */
   async ttl(key: string): Promise<number> {
     if (!this.options.enabled) return -2;
