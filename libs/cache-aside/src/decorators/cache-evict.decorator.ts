@@ -10,6 +10,7 @@ import {
   wrapMethod,
   type AnyMethod,
   type AsyncMethodDecorator,
+  warnIfSynchronous,
 } from './method-wrapping';
 
 export interface CacheEvictOptions {
@@ -75,10 +76,16 @@ export function CacheEvict(
             await Promise.all([service.del(...keys), service.invalidateTags(...tags)]);
           };
           if (beforeInvocation) {
-            const run = () => evict().then(() => unwrap(original.apply(this, args)));
+            const run = () =>
+              evict().then(() => {
+                const result = original.apply(this, args);
+                warnIfSynchronous(result, site, 'CacheEvict');
+                return unwrap(result);
+              });
             return observable ? defer(() => from(run())) : run();
           }
           const result = original.apply(this, args);
+          warnIfSynchronous(result, site, 'CacheEvict');
           const evictAfter = async () => {
             const value = await unwrap(result);
             if (keysFromResult) keys.push(...[keysFromResult(value, ...args)].flat());

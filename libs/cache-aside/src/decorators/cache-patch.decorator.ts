@@ -11,6 +11,7 @@ import {
   wrapMethod,
   type AnyMethod,
   type AsyncMethodDecorator,
+  warnIfSynchronous,
 } from './method-wrapping';
 
 export interface CachePatchOptions<R = any> {
@@ -76,6 +77,7 @@ export function CachePatch<R = any>(options: CachePatchOptions<R>): AsyncMethodD
           if (!service?.enabled) return original.apply(this, args);
           const key = keyOf(args);
           const result = original.apply(this, args);
+          warnIfSynchronous(result, site, 'CachePatch');
           const patchAfter = async () => {
             const value = (await (isObservable(result) ? lastValueFrom(result) : result)) as R;
             await service.patch(key, changesOf(value, args), { version });

@@ -11,6 +11,7 @@ import {
   wrapMethod,
   type AnyMethod,
   type AsyncMethodDecorator,
+  warnIfSynchronous,
 } from './method-wrapping';
 
 export interface CacheableOptions<T = any> extends Omit<CacheLoadOptions<T>, 'tags'> {
@@ -85,6 +86,7 @@ export function Cacheable(
           }
           const load = () => {
             const result = original.apply(this, args);
+            warnIfSynchronous(result, site, 'Cacheable');
             return isObservable(result) ? lastValueFrom(result) : result;
           };
           const read = () => service.getOrLoad(key, load, callOptions);

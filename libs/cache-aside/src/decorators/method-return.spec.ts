@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { isObservable, Observable, of, Subject } from 'rxjs';
 import { CACHE_ASIDE_BINDING } from '../cache-aside.constants';
 import { CacheDecoratorError } from '../errors/cache-decorator.error';
@@ -138,6 +139,8 @@ describe('caching decorators on methods that return a Promise or an Observable',
   const passThrough = {
     enabled: true,
     getOrLoad: (_key: string, load: () => unknown) => Promise.resolve(load()),
+    del: () => Promise.resolve(true),
+    invalidateTags: () => Promise.resolve(true),
   };
 
   function bound<T extends object>(instance: T): T {
@@ -179,5 +182,38 @@ describe('caching decorators on methods that return a Promise or an Observable',
     // A Subject is an Observable: its callers keep getting an Observable.
     expect(isObservable(fine.subject())).toBe(true);
     expect(isObservable(fine.untyped())).toBe(true);
+  });
+
+  it('says once per method, at run time, when a method its type let through returns a plain value', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      class Loose {
+        @Cacheable('loose:{0}')
+        find(id: number): any {
+          return id * 2;
+        }
+
+        @CacheEvict('loose:{0}')
+        remove(_id: number): any {
+          return 'removed';
+        }
+
+        @Cacheable('strict:{0}')
+        async strict(id: number): Promise<number> {
+          return id;
+        }
+      }
+      const loose = bound(new Loose());
+      expect(await loose.find(1)).toBe(2);
+      expect(await loose.find(2)).toBe(4);
+      expect(await loose.remove(1)).toBe('removed');
+      expect(await loose.strict(1)).toBe(1);
+      expect(warn.mock.calls.map(([message]) => message)).toEqual([
+        'Loose.find returned a plain value, but @Cacheable makes its callers get a Promise: make it async (return Promise<...>) or return an Observable',
+        'Loose.remove returned a plain value, but @CacheEvict makes its callers get a Promise: make it async (return Promise<...>) or return an Observable',
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

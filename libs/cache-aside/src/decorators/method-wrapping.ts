@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Observable } from 'rxjs';
+import { isObservable, Observable } from 'rxjs';
 import { CACHE_ASIDE_BINDING } from '../cache-aside.constants';
 import type { CacheAsideService } from '../cache-aside.service';
 import { CacheDecoratorError } from '../errors/cache-decorator.error';
@@ -51,6 +51,26 @@ export function boundService(self: unknown, site: MethodSite): CacheAsideService
     }
   }
   return service;
+}
+
+const warnedSynchronous = new Set<string>();
+
+/**
+ * The run-time half of the return-type check, for methods whose declared type said
+ * nothing (`any`, no annotation, plain JavaScript): a plain value where a Promise or
+ * an Observable was expected is said once per method, not silently wrapped.
+ */
+export function warnIfSynchronous(result: unknown, site: MethodSite, decorator: string): void {
+  if (isObservable(result) || typeof (result as PromiseLike<unknown>)?.then === 'function') {
+    return;
+  }
+  const id = `${site.className}.${site.methodName}`;
+  if (warnedSynchronous.has(id)) return;
+  warnedSynchronous.add(id);
+  logger.warn(
+    `${id} returned a plain value, but @${decorator} makes its callers get a Promise: ` +
+      `make it async (return Promise<...>) or return an Observable`,
+  );
 }
 
 export function methodSite(target: object, propertyKey: string | symbol): MethodSite {
