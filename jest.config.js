@@ -18,7 +18,12 @@ module.exports = {
   testRegex: '.*\\.spec\\.ts$',
   transform: { '^.+\\.(t|j|mj)s$': '@swc/jest' },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
-  moduleNameMapper: { '^nest-cache-aside$': '<rootDir>/libs/cache-aside/src' },
+  moduleNameMapper: {
+    '^nest-cache-aside$': '<rootDir>/libs/cache-aside/src',
+    // The optional integrations, each its own entry point (and subpath export).
+    '^nest-cache-aside/terminus$': '<rootDir>/libs/cache-aside/src/terminus.ts',
+    '^nest-cache-aside/prometheus$': '<rootDir>/libs/cache-aside/src/prometheus.ts',
+  },
   testEnvironment: 'node',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -215,6 +215,15 @@ export class CacheAsideService implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Whether every eviction that failed while Redis was unreachable has been applied
+   * (trying now, as the next read would): until then reads bypass the cache. For
+   * health checks, with `isAvailable()`.
+   */
+  async isTrusted(): Promise<boolean> {
+    return this.invalidator.settle();
+  }
+
   /** Seconds the entry stays fresh (fractional), 0 when stale within grace, -2 when absent or invalidated. */
   async ttl(key: string): Promise<number> {
     if (!this.options.enabled) return -2;

@@ -27,7 +27,7 @@ export interface DemoTtl {
 export interface DemoStats {
   /** Server time of the sample, ms since the epoch. */
   at: number;
-  /** CacheAsideService.stats(): what /metrics exports as catalog_cache_events_total. */
+  /** CacheAsideService.stats(): what /metrics exports as cache_aside_*_total. */
   cache: CacheStats;
   /** hits / (hits + misses + stale served + bypasses), null before the first read. */
   hitRatio: number | null;

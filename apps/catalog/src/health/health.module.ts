@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { CacheHealthIndicator } from 'nest-cache-aside/terminus';
 import { HealthController } from './health.controller';
-import { RedisHealthIndicator } from './redis-health.indicator';
 
 @Module({
   imports: [TerminusModule],
   controllers: [HealthController],
-  providers: [RedisHealthIndicator],
+  providers: [CacheHealthIndicator],
 })
 export class HealthModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { CacheAsideService, type CacheEventName } from 'nest-cache-aside';
+import { CacheAsideService } from 'nest-cache-aside';
+import { registerCacheMetrics } from 'nest-cache-aside/prometheus';
 import { QueryCounter, type QueryOperation } from '../database/query-counter';
 
 /**
@@ -35,22 +36,10 @@ export class MetricsService {
         }
       },
     });
-    // Same for the cache: its stats() are this process's counts since start, so hits against
-    // catalog_db_queries_total shows what the cache saves. One label rather than a metric per
-    // counter, so counters the library adds later show up without a change here.
-    new Counter({
-      name: 'catalog_cache_events_total',
-      help: 'Cache-aside events since start (hits, misses, loads, redisErrors, ...), by event',
-      labelNames: ['event'],
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        const stats = cache.stats();
-        for (const event of Object.keys(stats) as CacheEventName[]) {
-          this.inc({ event }, stats[event]);
-        }
-      },
-    });
+    // The cache's counters (cache_aside_reads_total{result}, cache_aside_loads_total, ...),
+    // read from its stats() at scrape time too: hits against catalog_db_queries_total shows
+    // what the cache saves.
+    registerCacheMetrics(cache, { registry: this.registry });
   }
 
   metrics(): Promise<string> {

@@ -7,6 +7,7 @@ import { QueryCounter } from '../../src/database/query-counter';
 import { TEST_DEMO_SEED, testCatalogConfig } from './test-catalog-config';
 import type { TestDatabase } from './test-database';
 import { connectTestRedis, deleteKeysUnder, type TestRedis, waitForCache } from './test-redis';
+import { cacheMetricLines } from './cache-metric-lines';
 
 /**
  * The catalog API contract, run once per database engine against the real app built by
@@ -384,9 +385,7 @@ export function describeCatalogApi(database: TestDatabase): void {
         expect(selects).toBeGreaterThan(0);
 
         const stats = app.get(CacheAsideService).stats();
-        for (const [event, count] of Object.entries(stats)) {
-          expect(res.text).toContain(`catalog_cache_events_total{event="${event}"} ${count}\n`);
-        }
+        for (const line of cacheMetricLines(stats)) expect(res.text).toContain(line);
         expect(stats.hits).toBeGreaterThan(0);
       });
 

@@ -6,9 +6,11 @@ import {
   boundService,
   declaredParameterCount,
   methodSite,
-  returnsObservable,
+  methodReturnKind,
   wrapMethod,
   type AnyMethod,
+  type AsyncMethodDecorator,
+  warnIfSynchronous,
 } from './method-wrapping';
 
 export interface CacheEvictOptions {
@@ -39,15 +41,15 @@ export interface CacheEvictOptions {
  * resolves only once the delete is done (never fire-and-forget). Eviction also
  * cancels in-flight loads of those keys, so none of them can write an older value back.
  */
-export function CacheEvict(keys: KeyTemplate | KeyTemplate[]): MethodDecorator;
-export function CacheEvict(options: CacheEvictOptions): MethodDecorator;
+export function CacheEvict(keys: KeyTemplate | KeyTemplate[]): AsyncMethodDecorator;
+export function CacheEvict(options: CacheEvictOptions): AsyncMethodDecorator;
 export function CacheEvict(
   keysOrOptions: KeyTemplate | KeyTemplate[] | CacheEvictOptions,
-): MethodDecorator {
+): AsyncMethodDecorator {
   const options: CacheEvictOptions = isOptions(keysOrOptions)
     ? keysOrOptions
     : { keys: keysOrOptions };
-  return (target, propertyKey, descriptor) => {
+  return (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor) => {
     const site = methodSite(target, propertyKey);
     const paramCount = declaredParameterCount(target, propertyKey);
     const compileAll = (templates: KeyTemplate | KeyTemplate[] | undefined) =>
@@ -57,7 +59,8 @@ export function CacheEvict(
     const keyBuilders = compileAll(options.keys);
     const tagBuilders = compileAll(options.tags);
     const { condition, beforeInvocation, keysFromResult, tagsFromResult } = options;
-    const observable = returnsObservable(target, propertyKey, options.returns);
+    const observable =
+      methodReturnKind(target, propertyKey, options.returns, 'CacheEvict') === 'observable';
 
     wrapMethod(
       descriptor,
@@ -73,10 +76,16 @@ export function CacheEvict(
             await Promise.all([service.del(...keys), service.invalidateTags(...tags)]);
           };
           if (beforeInvocation) {
-            const run = () => evict().then(() => unwrap(original.apply(this, args)));
+            const run = () =>
+              evict().then(() => {
+                const result = original.apply(this, args);
+                warnIfSynchronous(result, site, 'CacheEvict');
+                return unwrap(result);
+              });
             return observable ? defer(() => from(run())) : run();
           }
           const result = original.apply(this, args);
+          warnIfSynchronous(result, site, 'CacheEvict');
           const evictAfter = async () => {
             const value = await unwrap(result);
             if (keysFromResult) keys.push(...[keysFromResult(value, ...args)].flat());

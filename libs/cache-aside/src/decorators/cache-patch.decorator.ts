@@ -7,9 +7,11 @@ import {
   boundService,
   declaredParameterCount,
   methodSite,
-  returnsObservable,
+  methodReturnKind,
   wrapMethod,
   type AnyMethod,
+  type AsyncMethodDecorator,
+  warnIfSynchronous,
 } from './method-wrapping';
 
 export interface CachePatchOptions<R = any> {
@@ -39,15 +41,16 @@ export interface CachePatchOptions<R = any> {
  * nothing created if the entry isn't cached, in-flight loads of the key cancelled.
  * The caller's promise resolves once Redis has applied it.
  */
-export function CachePatch<R = any>(options: CachePatchOptions<R>): MethodDecorator {
-  return (target, propertyKey, descriptor) => {
+export function CachePatch<R = any>(options: CachePatchOptions<R>): AsyncMethodDecorator {
+  return (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor) => {
     const site = methodSite(target, propertyKey);
     const keyOf = compileKeyTemplate(
       options.key,
       site,
       declaredParameterCount(target, propertyKey),
     );
-    const observable = returnsObservable(target, propertyKey, options.returns);
+    const observable =
+      methodReturnKind(target, propertyKey, options.returns, 'CachePatch') === 'observable';
     const { fields } = options;
     if (Array.isArray(fields) && fields.length === 0) {
       throw new CacheKeyTemplateError(
@@ -74,6 +77,7 @@ export function CachePatch<R = any>(options: CachePatchOptions<R>): MethodDecora
           if (!service?.enabled) return original.apply(this, args);
           const key = keyOf(args);
           const result = original.apply(this, args);
+          warnIfSynchronous(result, site, 'CachePatch');
           const patchAfter = async () => {
             const value = (await (isObservable(result) ? lastValueFrom(result) : result)) as R;
             await service.patch(key, changesOf(value, args), { version });

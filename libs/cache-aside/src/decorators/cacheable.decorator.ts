@@ -7,9 +7,11 @@ import {
   boundService,
   declaredParameterCount,
   methodSite,
-  returnsObservable,
+  methodReturnKind,
   wrapMethod,
   type AnyMethod,
+  type AsyncMethodDecorator,
+  warnIfSynchronous,
 } from './method-wrapping';
 
 export interface CacheableOptions<T = any> extends Omit<CacheLoadOptions<T>, 'tags'> {
@@ -31,8 +33,9 @@ export interface CacheableOptions<T = any> extends Omit<CacheLoadOptions<T>, 'ta
   /** Don't cache a result for which this returns true. @default never */
   unless?: (result: T, ...args: any[]) => boolean;
   /**
-   * What the method returns. Taken from the declared return type when it is an
-   * `Observable`; set it when the method is untyped.
+   * What the method returns, when its declared type doesn't say (`any`, a union, no
+   * `emitDecoratorMetadata`); a value contradicting a declared `Promise`/`Observable`
+   * is an error.
    * @default 'promise'
    */
   returns?: 'promise' | 'observable';
@@ -40,23 +43,25 @@ export interface CacheableOptions<T = any> extends Omit<CacheLoadOptions<T>, 'ta
 
 /**
  * Caches the method's result in Redis under `key` for `ttlSeconds` (seconds, as
- * Redis EX). A cached method returns a Promise (or an Observable, for methods
- * declared to return one) even when the undecorated method was synchronous.
+ * Redis EX). Applies to methods returning a Promise or an Observable (callers keep
+ * getting what the signature says); on a method declared to return a plain value it
+ * is a type error, and a CacheDecoratorError when the class is defined.
  */
-export function Cacheable(key: KeyTemplate, ttlSeconds?: number): MethodDecorator;
-export function Cacheable(options: CacheableOptions): MethodDecorator;
+export function Cacheable(key: KeyTemplate, ttlSeconds?: number): AsyncMethodDecorator;
+export function Cacheable(options: CacheableOptions): AsyncMethodDecorator;
 export function Cacheable(
   keyOrOptions: KeyTemplate | CacheableOptions,
   ttlSeconds?: number,
-): MethodDecorator {
+): AsyncMethodDecorator {
   const options: CacheableOptions = isOptions(keyOrOptions)
     ? keyOrOptions
     : { key: keyOrOptions, ttlSeconds };
-  return (target, propertyKey, descriptor) => {
+  return (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor) => {
     const site = methodSite(target, propertyKey);
     const paramCount = declaredParameterCount(target, propertyKey);
     const keyOf = compileKeyTemplate(options.key, site, paramCount);
-    const observable = returnsObservable(target, propertyKey, options.returns);
+    const observable =
+      methodReturnKind(target, propertyKey, options.returns, 'Cacheable') === 'observable';
     const { condition, unless } = options;
     const tagBuilders = (options.tags ?? []).map((tag) =>
       compileKeyTemplate(tag, site, paramCount),
@@ -81,6 +86,7 @@ export function Cacheable(
           }
           const load = () => {
             const result = original.apply(this, args);
+            warnIfSynchronous(result, site, 'Cacheable');
             return isObservable(result) ? lastValueFrom(result) : result;
           };
           const read = () => service.getOrLoad(key, load, callOptions);

@@ -1,5 +1,6 @@
 export * from './cache-aside.error';
 export * from './cache-corrupt-entry.error';
+export * from './cache-decorator.error';
 export * from './cache-key.error';
 export * from './cache-key-template.error';
 export * from './cache-load-failed.error';

@@ -240,14 +240,10 @@ describe('compileKeyTemplate', () => {
     const template = 'order:{1.customer.id}:{0}';
 
     it.each([
-      ['a missing argument', [5], 'argument 1 is missing'],
-      ['an undefined argument', [5, undefined], 'argument 1 is undefined'],
       ['a null argument', [5, null], 'argument 1 is null'],
       ['a primitive argument', [5, 'text'], 'argument 1 is a string, not an object'],
       ['a null property', [5, { customer: null }], '1.customer is null'],
       ['a number property', [5, { customer: 3 }], '1.customer is a number, not an object'],
-      ['a missing property', [5, { client: {} }], "argument 1 has no own property 'customer'"],
-      ['a missing leaf', [5, { customer: {} }], "1.customer has no own property 'id'"],
     ])('fails on %s', (_label, args, problem) => {
       const error = templateError(() => compile(template)(args));
       expect(error.message).toBe(
@@ -255,16 +251,91 @@ describe('compileKeyTemplate', () => {
       );
     });
 
-    it('reads own properties only', () => {
+    it('reads own properties only, and never an inherited one', () => {
       class WithGetter {
         get id(): number {
           return 1;
         }
       }
-      expect(() => compile('u:{0.id}')([new WithGetter()])).toThrow("has no own property 'id'");
-      expect(() => compile('u:{0.toString}')([{}])).toThrow("has no own property 'toString'");
+      const inheritedOnly = "has 'id' only through its prototype; templates read own properties";
+      expect(() => compile('u:{0.id}')([new WithGetter()])).toThrow(inheritedOnly);
+      expect(() => compile('u:{0.toString}')([{}])).toThrow(
+        "argument 0 has 'toString' only through its prototype",
+      );
       const inherited = Object.create({ id: 'parent' }) as object;
-      expect(() => compile('u:{0.id}')([inherited])).toThrow("has no own property 'id'");
+      expect(() => compile('u:{0.id}')([inherited])).toThrow(inheritedOnly);
+      // Without a prototype there is nothing to inherit: absent is simply undefined.
+      expect(compile('u:{0.id}')([Object.create(null)])).toBe('u:%U');
+    });
+  });
+
+  describe('undefined and absent values', () => {
+    const page = 'products:{0.category}:{0.page}';
+
+    it.each([
+      ['an omitted argument', []],
+      ['an undefined argument', [undefined]],
+      ['an absent property', [{}]],
+      ['an undefined property', [{ category: undefined, page: undefined }]],
+    ])('encodes %s as the undefined segment', (_label, args) => {
+      expect(compile(page, 1)(args)).toBe('products:%U:%U');
+    });
+
+    it('encodes an absent or undefined step of a path as undefined', () => {
+      const nested = compile('order:{1.customer.id}:{0}');
+      expect(nested([5])).toBe('order:%U:5');
+      expect(nested([5, undefined])).toBe('order:%U:5');
+      expect(nested([5, { client: {} }])).toBe('order:%U:5');
+      expect(nested([5, { customer: undefined }])).toBe('order:%U:5');
+      expect(nested([5, { customer: {} }])).toBe('order:%U:5');
+    });
+
+    it('keeps undefined apart from null, the text "undefined", the empty string and lookalikes', () => {
+      const compiled = compile(page, 1);
+      const categories: [string, Record<string, unknown>][] = [
+        ['undefined', { category: undefined }],
+        ['null', { category: null }],
+        ["'undefined'", { category: 'undefined' }],
+        ["'null'", { category: 'null' }],
+        ["''", { category: '' }],
+        ["'%U'", { category: '%U' }],
+        ["'%N'", { category: '%N' }],
+        ["'U'", { category: 'U' }],
+        ['false', { category: false }],
+        ['0', { category: 0 }],
+        ['NaN', { category: NaN }],
+        ['{}', { category: {} }],
+        ['[]', { category: [] }],
+      ];
+      const keys = new Map<string, string>();
+      for (const [label, query] of categories) {
+        const key = compiled([{ ...query, page: 1 }]);
+        expect(keys.get(key)).toBeUndefined();
+        keys.set(key, label);
+      }
+      // An absent field is the same query as an undefined one, as in JSON and stable JSON.
+      expect(compiled([{ page: 1 }])).toBe(compiled([{ category: undefined, page: 1 }]));
+      expect(keys.get(compiled([{ page: 1 }]))).toBe('undefined');
+    });
+
+    it('gives cacheKey the same key for the same values', () => {
+      const compiled = compile(page, 1);
+      const queries: Record<string, unknown>[] = [
+        {},
+        { category: undefined },
+        { category: null, page: 2 },
+        { category: 'undefined', page: undefined },
+        { category: '', page: 3 },
+      ];
+      for (const query of queries) {
+        expect(compiled([query])).toBe(cacheKey('products', query.category, query.page));
+      }
+      expect(compile('list:{0}:{1}', 2)(['a'])).toBe(cacheKey('list', 'a', undefined));
+    });
+
+    it('still forbids __proto__, constructor and prototype in a path', () => {
+      expect(() => compile('u:{0.__proto__.id}')).toThrow("forbidden property '__proto__'");
+      expect(() => compile('u:{0.a.constructor}')).toThrow("forbidden property 'constructor'");
     });
 
     it('reports values with no key form as CacheKeyError naming the site', () => {

@@ -13,7 +13,8 @@ export type KeyTemplateFunction = (...args: any[]) => string | unknown[];
 
 /**
  * `'product:{0}'`, `'user:{0.id}:orders'`, `'order:{1.customer.id}:{0}'`: arguments by
- * position, then own properties; or a function of the arguments returning the key, or
+ * position, then own properties (an omitted argument or an absent property is
+ * `undefined`, a segment of its own); or a function of the arguments returning the key, or
  * the segments to encode and join with ':'.
  */
 export type KeyTemplate = string | KeyTemplateFunction;
@@ -158,25 +159,32 @@ function encodePlaceholder(placeholder: Placeholder, args: unknown[], context: s
 
 /**
  * Follows own properties only: a template can't reach a getter on a prototype, or
- * anything through `__proto__`. A bare `{n}` past the arguments given is undefined
- * (an omitted optional parameter); a path that can't be followed is an error, so a
- * mistyped property name fails loudly instead of sending every call to one key.
+ * anything through `__proto__`. An omitted argument, or a property that is undefined or
+ * absent along the path (an optional parameter, a query field the client left out),
+ * makes the value undefined, which has a segment of its own ('%U'), as in `cacheKey`.
+ * A property the object has only through its prototype is an error rather than absent,
+ * so a getter on a DTO class can't silently send every call to one key; so is null or
+ * a primitive where the path needs an object.
  */
 function resolvePlaceholder(placeholder: Placeholder, args: unknown[], context: string): unknown {
   const { index, path } = placeholder;
   let value: unknown = args[index];
-  if (path.length === 0) return value;
   const fail = (problem: string): never => {
     throw new CacheKeyTemplateError(`${context} cannot resolve '${placeholder.text}': ${problem}`);
   };
-  if (index >= args.length) fail(`argument ${index} is missing`);
   for (let i = 0; i < path.length; i++) {
+    if (value === undefined) return undefined;
     const reached = i === 0 ? `argument ${index}` : [index, ...path.slice(0, i)].join('.');
     if (value === null || typeof value !== 'object') {
       fail(`${reached} is ${describeNonObject(value)}`);
     }
     if (!Object.hasOwn(value as object, path[i])) {
-      fail(`${reached} has no own property '${path[i]}'`);
+      if (path[i] in (value as object)) {
+        fail(
+          `${reached} has '${path[i]}' only through its prototype; templates read own properties only (use a key function for a getter)`,
+        );
+      }
+      return undefined;
     }
     value = (value as Record<string, unknown>)[path[i]];
   }
@@ -185,7 +193,6 @@ function resolvePlaceholder(placeholder: Placeholder, args: unknown[], context: 
 
 function describeNonObject(value: unknown): string {
   if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
   return `a ${typeof value}, not an object`;
 }
 

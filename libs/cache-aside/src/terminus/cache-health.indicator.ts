@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { CacheAsideService } from '../cache-aside.service';
+import { CacheOptionsError } from '../errors/cache-options.error';
+import type { CacheHealthCheckOptions } from './cache-health-options.interface';
+
+/**
+ * A `@nestjs/terminus` health indicator for the cache, as its reads see it: a PING
+ * through the cache's own connection, circuit breaker and command timeout (so a check
+ * costs no key and a second client being up proves nothing), then whether the cache is
+ * trusted (evictions that failed during an outage are applied). Add it to the
+ * providers of a module that imports `TerminusModule`.
+ *
+ * - `up`: Redis answers and cached reads are served; also `up` with `{ cache: 'disabled' }`
+ *   when the module option `enabled` is false (a setting, not an outage)
+ * - otherwise `degraded` (HTTP 200, the default) or `down` (503): see `whenUnavailable`
+ */
+@Injectable()
+export class CacheHealthIndicator {
+  constructor(
+    private readonly cache: CacheAsideService,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  async check<const Key extends string>(
+    key: Key,
+    options: CacheHealthCheckOptions = {},
+  ): Promise<HealthIndicatorResult<Key>> {
+    const whenUnavailable = options.whenUnavailable ?? 'degraded';
+    if (whenUnavailable !== 'degraded' && whenUnavailable !== 'down') {
+      throw new CacheOptionsError(
+        `CacheHealthIndicator.check('${key}'): whenUnavailable must be 'degraded' or 'down', not ${JSON.stringify(whenUnavailable)}`,
+      );
+    }
+    const indicator = this.indicators.check(key);
+    const unavailable = (message: string) =>
+      whenUnavailable === 'down' ? indicator.down({ message }) : indicator.degraded({ message });
+    if (!this.cache.enabled) return indicator.up({ cache: 'disabled' });
+    if (!(await this.cache.isAvailable())) {
+      return unavailable('Redis is unavailable: reads go to the loaders (X-Cache: BYPASS)');
+    }
+    if (!(await this.cache.isTrusted())) {
+      return unavailable(
+        'Redis answers, but evictions that failed while it was unreachable are not applied yet: reads go to the loaders until they are',
+      );
+    }
+    return indicator.up();
+  }
+}

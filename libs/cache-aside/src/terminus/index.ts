@@ -1,0 +1,2 @@
+export * from './cache-health.indicator';
+export * from './cache-health-options.interface';

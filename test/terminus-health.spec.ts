@@ -1,0 +1,172 @@
+import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { CacheAsideModule, CacheAsideService, CacheOptionsError } from 'nest-cache-aside';
+import { CacheHealthIndicator } from 'nest-cache-aside/terminus';
+import { sleep, waitUntilConnected } from './support/cache-app';
+import { OwnRedis } from './support/own-redis';
+import { connectTestRedis, type TestRedis } from './support/redis';
+
+jest.setTimeout(60_000);
+
+@Controller('health')
+class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly cache: CacheHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.cache.check('cache')]);
+  }
+
+  @Get('strict')
+  @HealthCheck()
+  strict() {
+    return this.health.check([() => this.cache.check('cache', { whenUnavailable: 'down' })]);
+  }
+}
+
+async function startApp(options: { redis: string; enabled?: boolean }): Promise<INestApplication> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      CacheAsideModule.forRoot({
+        ...options,
+        commandTimeoutMs: 100,
+        breakerOpenMs: 200,
+        // The refused evictions below must not open the circuit: PING must go through.
+        breakerFailureThreshold: 100,
+      }),
+      TerminusModule.forRoot({ logger: false }),
+    ],
+    controllers: [HealthController],
+    providers: [CacheHealthIndicator],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  return app;
+}
+
+async function createAppUser(admin: TestRedis): Promise<void> {
+  await admin.sendCommand(['ACL', 'SETUSER', 'app', 'on', '>app-secret', '~*', '&*', '+@all']);
+}
+
+const UNAVAILABLE = 'Redis is unavailable: reads go to the loaders (X-Cache: BYPASS)';
+const UNTRUSTED =
+  'Redis answers, but evictions that failed while it was unreachable are not applied yet: reads go to the loaders until they are';
+
+// A redis-server of the test's own: the test changes its ACL users and kills it.
+describe('CacheHealthIndicator (nest-cache-aside/terminus, a redis-server of our own)', () => {
+  let server: OwnRedis;
+  let app: INestApplication;
+  let admin: TestRedis;
+
+  beforeAll(async () => {
+    server = await OwnRedis.start();
+    admin = await connectTestRedis(server.url);
+    await createAppUser(admin);
+    app = await startApp({ redis: `redis://app:app-secret@127.0.0.1:${server.port}` });
+    await waitUntilConnected(app.get(CacheAsideService));
+  });
+
+  afterAll(async () => {
+    await app.close();
+    admin.destroy();
+    await server.kill();
+  });
+
+  const health = (path = '/health') => request(app.getHttpServer()).get(path);
+
+  it('is up when Redis answers and the cache is trusted', async () => {
+    const res = await health().expect(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      info: { cache: { status: 'up' } },
+      error: {},
+      details: { cache: { status: 'up' } },
+    });
+    await health('/health/strict').expect(200);
+  });
+
+  it('is degraded (200), or down (503) when asked, while evictions from an outage wait', async () => {
+    const cache = app.get(CacheAsideService);
+    await cache.set('product:1', 'v1', 60);
+    // The cache's user loses its write and script rights while PING still answers: the
+    // eviction is refused and kept for later, with Redis reachable.
+    await admin.sendCommand(['ACL', 'SETUSER', 'app', '-@write', '-@scripting']);
+    try {
+      expect(await cache.del('product:1')).toBe(false);
+      expect(await cache.isAvailable()).toBe(true);
+
+      const degraded = await health().expect(200);
+      expect(degraded.body).toMatchObject({
+        status: 'degraded',
+        info: { cache: { status: 'degraded', message: UNTRUSTED } },
+      });
+      const down = await health('/health/strict').expect(503);
+      expect(down.body).toMatchObject({
+        status: 'error',
+        error: { cache: { status: 'down', message: UNTRUSTED } },
+      });
+    } finally {
+      await admin.sendCommand(['ACL', 'SETUSER', 'app', '+@all']);
+    }
+    // The check applies the pending eviction itself once writes go through again.
+    let res = await health();
+    for (let i = 0; i < 50 && res.body.status !== 'ok'; i++) {
+      await sleep(50);
+      res = await health();
+    }
+    expect(res.status).toBe(200);
+    expect(res.body.info).toEqual({ cache: { status: 'up' } });
+    expect(await admin.exists('cache:{product:1}')).toBe(0);
+  });
+
+  it('is degraded (200), or down (503) when asked, while Redis is unreachable, and up once it is back', async () => {
+    await server.kill();
+    const degraded = await health().expect(200);
+    expect(degraded.body).toMatchObject({
+      status: 'degraded',
+      info: { cache: { status: 'degraded', message: UNAVAILABLE } },
+    });
+    const down = await health('/health/strict').expect(503);
+    expect(down.body).toMatchObject({
+      status: 'error',
+      error: { cache: { status: 'down', message: UNAVAILABLE } },
+    });
+
+    await server.start();
+    // A new redis-server: the cache's ACL user again, through a new admin connection.
+    admin.destroy();
+    admin = await connectTestRedis(server.url);
+    await createAppUser(admin);
+    let res = await health();
+    for (let i = 0; i < 100 && res.body.status !== 'ok'; i++) {
+      await sleep(50);
+      res = await health();
+    }
+    expect(res.body).toMatchObject({ status: 'ok', info: { cache: { status: 'up' } } });
+  });
+
+  it('rejects an unknown whenUnavailable', async () => {
+    const indicator = app.get(CacheHealthIndicator);
+    await expect(indicator.check('cache', { whenUnavailable: 'error' as 'down' })).rejects.toThrow(
+      new CacheOptionsError(
+        `CacheHealthIndicator.check('cache'): whenUnavailable must be 'degraded' or 'down', not "error"`,
+      ),
+    );
+  });
+
+  it('is up, saying so, when caching is turned off', async () => {
+    const disabled = await startApp({ redis: server.url, enabled: false });
+    try {
+      const res = await request(disabled.getHttpServer()).get('/health/strict').expect(200);
+      expect(res.body.info).toEqual({ cache: { status: 'up', cache: 'disabled' } });
+    } finally {
+      await disabled.close();
+    }
+  });
+});
