@@ -157,6 +157,7 @@ export function describeCatalogApi(database: TestDatabase): void {
         ['page 0', 'category=books&page=0'],
         ['fractional page', 'category=books&page=1.5'],
         ['non-numeric limit', 'category=books&limit=ten'],
+        ['a limit outside the fixed set', 'category=books&limit=37'],
         ['unknown parameter', 'category=books&sort=name'],
       ])('answers 400 for %s', async (_case, query) => {
         const res = await http.get(`/products?${query}`).expect(400);

@@ -1,8 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
 
-export const MAX_PAGE_LIMIT = 100;
+/**
+ * Page sizes a client may ask for. A fixed set, not a range: each (page, limit) pair is its
+ * own cached entry, so a range would let clients fill Redis with variants of one category.
+ */
+export const PAGE_LIMITS = [1, 2, 5, 10, 20, 50, 100] as const;
 
 export class ListProductsQueryDto {
   // Required: pages are per category, which keeps every page query on the category index.
@@ -19,10 +23,8 @@ export class ListProductsQueryDto {
   @Max(100_000)
   page: number = 1;
 
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: MAX_PAGE_LIMIT })
+  @ApiPropertyOptional({ default: 20, enum: PAGE_LIMITS })
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_LIMIT)
+  @IsIn(PAGE_LIMITS, { message: `limit must be one of ${PAGE_LIMITS.join(', ')}` })
   limit: number = 20;
 }
