@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Cacheable, cacheKey } from 'nest-cache-aside';
+import { Cacheable, CacheEvict, cacheKey } from 'nest-cache-aside';
 import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
 import { OwnRedis } from './support/own-redis';
 import {
@@ -218,6 +218,34 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
         expect(second.value).toBe('after');
         expect((await first).value).toBe('after');
       }
+    });
+  });
+
+  describe('@CacheEvict({ beforeInvocation: true })', () => {
+    const rows = new SqliteRows(1);
+    afterAll(() => rows.close());
+
+    @Injectable()
+    class RowService {
+      @Cacheable({ key: 'before-invocation:{0}', ttlSeconds: 60 })
+      async read(id: number): Promise<Row> {
+        return rows.read(id);
+      }
+
+      @CacheEvict({ keys: 'before-invocation:{0}', beforeInvocation: true })
+      async write(id: number): Promise<void> {
+        await this.read(id); // a reader slips in between the eviction and the write
+        rows.bump(id);
+      }
+    }
+
+    it('a load between the eviction and the write cannot leave the old row cached', async () => {
+      const app = await startCacheApp({ keyPrefix: prefix }, { providers: [RowService] });
+      apps.push(app);
+      const service = app.app.get(RowService);
+      expect((await service.read(1)).version).toBe(1);
+      await service.write(1);
+      expect((await service.read(1)).version).toBe(2);
     });
   });
 

@@ -26,7 +26,9 @@ export interface CacheEvictOptions {
   /** More tags to invalidate, from the method's result (a row's category, say). */
   tagsFromResult?: (result: any, ...args: any[]) => string | string[];
   /**
-   * Evict before the method runs (and whether or not it then succeeds).
+   * Evict before the method runs too, and again once it has finished (whether or not it
+   * succeeded): the first eviction keeps readers off the old value while the write runs;
+   * the second removes what a load that ran meanwhile may have cached from the old row.
    * @default false: after it completed successfully, and not at all if it throws
    */
   beforeInvocation?: boolean;
@@ -76,12 +78,16 @@ export function CacheEvict(
             await Promise.all([service.del(...keys), service.invalidateTags(...tags)]);
           };
           if (beforeInvocation) {
-            const run = () =>
-              evict().then(() => {
+            const run = async () => {
+              await evict();
+              try {
                 const result = original.apply(this, args);
                 warnIfSynchronous(result, site, 'CacheEvict');
-                return unwrap(result);
-              });
+                return await unwrap(result);
+              } finally {
+                await evict();
+              }
+            };
             return observable ? defer(() => from(run())) : run();
           }
           const result = original.apply(this, args);
