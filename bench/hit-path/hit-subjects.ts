@@ -38,6 +38,8 @@ export async function createHitSubjects(
   const cacheAside: CacheAsideService = bench.cacheAside;
   const cache: Cache = bench.cacheManager;
   const serviceOptions = { ttlSeconds: TTL_SECONDS };
+  // a tagged entry: each hit also reads its tag's version, in the same round trip
+  const taggedOptions = { ttlSeconds: TTL_SECONDS, tags: ['category:1'] };
 
   const subjects: HitSubject[] = [
     {
@@ -55,6 +57,19 @@ export async function createHitSubjects(
             return makeProduct(i);
           },
           serviceOptions,
+        ),
+      loads: () => loads.service,
+    },
+    {
+      name: 'ours: getOrLoad, tagged',
+      read: (i) =>
+        cacheAside.getOrLoad(
+          `${keys[i]}:tagged`,
+          () => {
+            loads.service++;
+            return makeProduct(i);
+          },
+          taggedOptions,
         ),
       loads: () => loads.service,
     },

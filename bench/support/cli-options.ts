@@ -1,4 +1,4 @@
-export type BenchPart = 'hit' | 'stampede' | 'patch' | 'http' | 'memory';
+export type BenchPart = 'hit' | 'stampede' | 'patch' | 'http' | 'memory' | 'invalidation';
 
 export interface CliOptions {
   parts: BenchPart[];
@@ -6,9 +6,9 @@ export interface CliOptions {
   rounds?: number;
 }
 
-const PARTS: BenchPart[] = ['hit', 'stampede', 'patch', 'http', 'memory'];
+const PARTS: BenchPart[] = ['hit', 'stampede', 'patch', 'http', 'memory', 'invalidation'];
 
-/** `--only hit|stampede|patch|http|memory` (repeatable or comma-separated), `--rounds N`. */
+/** `--only hit|stampede|patch|http|memory|invalidation` (repeatable or comma-separated), `--rounds N`. */
 export function parseCliOptions(argv: string[]): CliOptions {
   const only: BenchPart[] = [];
   let rounds: number | undefined;
