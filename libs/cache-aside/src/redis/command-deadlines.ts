@@ -11,7 +11,13 @@ interface PendingCommand {
  * is written, so a frozen server would hang a call forever). One sweeping interval
  * for all calls in flight instead of a timer per call: the hit path is a few
  * microseconds and a timer each was a fifth of it. A call times out between
- * `timeoutMs` and 1.25 x `timeoutMs` after it started.
+ * `timeoutMs` and 1.25 x `timeoutMs` after it started, plus any event-loop lag.
+ *
+ * Lag: after a synchronous stretch (a SQLite query, a big JSON.stringify) the event loop
+ * runs expired timers before it reads the sockets, so replies that arrived in time would
+ * look late. Expired calls are therefore only failed from a setImmediate callback, which
+ * runs after the loop has read the sockets: a reply already received settles its call
+ * first. A frozen server is still detected within the timeout plus the lag.
  */
 export class CommandDeadlines {
   private readonly pending = new Set<PendingCommand>();
@@ -40,14 +46,22 @@ export class CommandDeadlines {
 
   private sweep(): void {
     const now = Date.now();
+    const expired: PendingCommand[] = [];
     for (const command of this.pending) {
-      if (command.expiresAt > now) continue;
-      this.pending.delete(command);
-      command.expire(new CacheRedisTimeoutError(command.operation, this.timeoutMs));
+      if (command.expiresAt <= now) expired.push(command);
     }
-    if (this.pending.size === 0 && this.sweeper) {
+    if (expired.length > 0) setImmediate(() => this.expire(expired));
+    else if (this.pending.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
+    }
+  }
+
+  /** After the loop read the sockets: whatever is still pending really had no reply in time. */
+  private expire(expired: PendingCommand[]): void {
+    for (const command of expired) {
+      if (!this.pending.delete(command)) continue; // its reply was waiting in the socket
+      command.expire(new CacheRedisTimeoutError(command.operation, this.timeoutMs));
     }
   }
 }
