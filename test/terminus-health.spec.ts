@@ -1,4 +1,4 @@
-import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Logger, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -168,5 +168,66 @@ describe('CacheHealthIndicator (nest-cache-aside/terminus, a redis-server of our
     } finally {
       await disabled.close();
     }
+  });
+});
+
+// A redis-server of the test's own with maxmemory + noeviction: Redis answers PING and
+// GET but refuses every write, so the cache can't be trusted and nothing new is cached.
+describe('a Redis that refuses writes (OOM under maxmemory, noeviction)', () => {
+  let server: OwnRedis;
+  let app: INestApplication;
+  let admin: TestRedis;
+
+  beforeAll(async () => {
+    server = await OwnRedis.start();
+    admin = await connectTestRedis(server.url);
+    app = await startApp({ redis: server.url });
+    await waitUntilConnected(app.get(CacheAsideService));
+  });
+
+  afterAll(async () => {
+    await app.close();
+    admin.destroy();
+    await server.kill();
+  });
+
+  it('health says degraded and why, stats() tell the error and since when, logs repeat with a count', async () => {
+    const cache = app.get(CacheAsideService);
+    await cache.set('product:1', 'v1', 60);
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    await admin.configSet({ 'maxmemory-policy': 'noeviction', maxmemory: '1' });
+    try {
+      expect(await cache.invalidateTags('category:1')).toBe(false);
+      for (let i = 0; i < 50; i++) {
+        expect(await cache.set(`other:${i}`, i, 60)).toBe(false);
+      }
+      const stats = cache.stats();
+      expect(stats.lastRedisError).toMatchObject({ kind: 'writes-refused' });
+      expect(stats.lastRedisError?.message).toMatch(/^OOM/);
+      expect(stats.writesRefusedSince).toEqual(expect.any(Number));
+      expect(stats.pendingEvictions).toBeGreaterThan(0);
+      const refusals = warn.mock.calls.filter(([line]) => /writes-refused/.test(String(line)));
+      expect(refusals).toHaveLength(1); // the first at once; the other 50 summed up later
+
+      const res = await request(app.getHttpServer()).get('/health').expect(200);
+      expect(res.body.info.cache).toMatchObject({
+        status: 'degraded',
+        message: expect.stringMatching(/refuses writes/),
+        since: new Date(stats.writesRefusedSince!).toISOString(),
+        lastError: expect.stringMatching(/OOM/),
+      });
+    } finally {
+      warn.mockRestore();
+      await admin.configSet({ maxmemory: '0' });
+    }
+    // writes are taken again: the pending invalidation is applied and health is up
+    let res = await request(app.getHttpServer()).get('/health');
+    for (let i = 0; i < 50 && res.body.status !== 'ok'; i++) {
+      await sleep(50);
+      res = await request(app.getHttpServer()).get('/health');
+    }
+    expect(res.body.info).toEqual({ cache: { status: 'up' } });
+    expect(cache.stats().writesRefusedSince).toBeNull();
+    expect(cache.stats().pendingEvictions).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import type {
   CacheEventName,
   CacheLoadOptions,
   CacheResult,
-  CacheStats,
+  CacheStatsSnapshot,
   CacheStore,
   PatchOutcome,
 } from './interfaces';
@@ -49,6 +49,7 @@ export class CacheAsideService implements OnModuleDestroy {
     this.invalidator = new CacheInvalidator(options, store, this.entries, this.diagnostics);
     this.reads = new ReadThrough(options, store, this.entries, this.invalidator, this.diagnostics);
     this.invalidator.onEvicted((keys) => this.reads.forget(keys));
+    store.onHealthy((operation) => this.diagnostics.redisAnswered(operation));
   }
 
   get enabled(): boolean {
@@ -234,8 +235,16 @@ export class CacheAsideService implements OnModuleDestroy {
     return Math.max(0, entry.freshUntilMs - Date.now()) / 1000;
   }
 
-  stats(): CacheStats {
-    return this.diagnostics.counters.snapshot();
+  /** Counters since start (or `resetStats()`), and the state of Redis as this process sees it. */
+  stats(): CacheStatsSnapshot {
+    const { lastRedisError, redisFailingSince, writesRefusedSince } = this.diagnostics;
+    return {
+      ...this.diagnostics.counters.snapshot(),
+      lastRedisError,
+      redisFailingSince,
+      writesRefusedSince,
+      pendingEvictions: this.invalidator.pendingCount,
+    };
   }
 
   resetStats(): void {
@@ -249,5 +258,6 @@ export class CacheAsideService implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.invalidator.close();
+    this.diagnostics.close();
   }
 }

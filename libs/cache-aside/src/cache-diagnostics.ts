@@ -1,12 +1,25 @@
 import { Logger } from '@nestjs/common';
-import type { CacheEventName } from './interfaces';
+import { FailureLog } from './failure-log';
+import type { CacheEventName, RedisFailureInfo } from './interfaces';
 import { CacheCounters } from './read-path/cache-counters';
+import { failureMessage, redisFailureKind, WRITING_OPERATIONS } from './redis/redis-failure';
 
-/** The counters and the log every part of the cache reports to. */
+/**
+ * The counters, the Redis failure state and the log every part of the cache reports to.
+ * Redis failures are logged by kind with a rate limit (FailureLog); other warnings once
+ * per id.
+ */
 export class CacheDiagnostics {
   readonly counters = new CacheCounters();
   readonly logger = new Logger('CacheAside');
+  private readonly failures = new FailureLog(this.logger);
   private readonly loggedOnce = new Set<string>();
+  /** The last Redis failure. */
+  lastRedisError: RedisFailureInfo | null = null;
+  /** When the current run of failures began (null once a call succeeds). */
+  redisFailingSince: number | null = null;
+  /** When Redis began refusing writes (null once a write succeeds). */
+  writesRefusedSince: number | null = null;
 
   count(counter: CacheEventName, key = ''): void {
     this.counters.count(counter, key);
@@ -14,10 +27,21 @@ export class CacheDiagnostics {
 
   redisFailed(operation: string, error: unknown): void {
     this.count('redisErrors', operation);
-    this.logOnce(
-      `redis:${operation}`,
-      `Redis ${operation} failed: ${(error as Error)?.message ?? error}`,
-    );
+    const now = Date.now();
+    const kind = redisFailureKind(error);
+    const message = failureMessage(error);
+    this.lastRedisError = { kind, operation, message, atMs: now };
+    this.redisFailingSince ??= now;
+    if (kind === 'writes-refused') this.writesRefusedSince ??= now;
+    this.failures.report(kind, operation, `Redis ${operation} failed (${kind}): ${message}`);
+  }
+
+  /** A Redis call succeeded: not failing any more; a writing one shows writes are taken again. */
+  redisAnswered(operation: string): void {
+    this.redisFailingSince = null;
+    if (this.writesRefusedSince !== null && WRITING_OPERATIONS.has(operation)) {
+      this.writesRefusedSince = null;
+    }
   }
 
   logOnce(id: string, message: string): void {
@@ -25,5 +49,9 @@ export class CacheDiagnostics {
     if (this.loggedOnce.size > 10_000) this.loggedOnce.clear();
     this.loggedOnce.add(id);
     this.logger.warn(message);
+  }
+
+  close(): void {
+    this.failures.close();
   }
 }

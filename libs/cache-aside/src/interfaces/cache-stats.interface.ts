@@ -39,3 +39,27 @@ export interface CacheStats {
 }
 
 export type CacheEventName = keyof CacheStats;
+
+/** A Redis failure as `stats()` reports it (see RedisFailureKind in the README). */
+export interface RedisFailureInfo {
+  /** `timeout`, `unavailable` (not sent: circuit open, not connected), `writes-refused` (OOM, READONLY, MISCONF) or `error`. */
+  kind: 'timeout' | 'unavailable' | 'writes-refused' | 'error';
+  /** The library's operation that failed (`get`, `fill`, `del`, `invalidate-tags`...). */
+  operation: string;
+  /** Redis's or the client's message, passwords redacted. */
+  message: string;
+  /** When it happened, epoch milliseconds. */
+  atMs: number;
+}
+
+/** `stats()`: the counters, and the state of Redis as this process sees it. */
+export interface CacheStatsSnapshot extends CacheStats {
+  /** The last Redis failure, or null if there was none. `resetStats()` keeps it. */
+  lastRedisError: RedisFailureInfo | null;
+  /** Since when (epoch ms) Redis calls have been failing; null while they succeed. */
+  redisFailingSince: number | null;
+  /** Since when (epoch ms) Redis has refused writes (OOM, READONLY, MISCONF); null while it takes them. */
+  writesRefusedSince: number | null;
+  /** Evictions that failed and wait to be applied: until they are, this process's reads bypass the cache. */
+  pendingEvictions: number;
+}

@@ -89,5 +89,5 @@ export interface CacheStore {
    * Calls `listener` after every command that succeeded and on every (re)connect: the
    * moment to apply evictions that failed earlier. Runs on the hit path: keep it cheap.
    */
-  onHealthy(listener: () => void): void;
+  onHealthy(listener: (operation: string) => void): void;
 }

@@ -1,7 +1,6 @@
 import { Counter, register as globalRegistry } from 'prom-client';
-import type { CacheAsideService } from '../cache-aside.service';
 import { CacheOptionsError } from '../errors/cache-options.error';
-import type { CacheEventName } from '../interfaces';
+import type { CacheEventName, CacheStats } from '../interfaces';
 import type { CacheMetricsOptions } from './cache-metrics-options.interface';
 
 export const DEFAULT_CACHE_METRICS_PREFIX = 'cache_aside_';
@@ -67,7 +66,7 @@ const SOURCES: Record<CacheEventName, MetricSource> = {
  * @throws CacheOptionsError for a malformed prefix, or names already in the registry
  */
 export function registerCacheMetrics(
-  cache: Pick<CacheAsideService, 'stats'>,
+  cache: { stats(): CacheStats },
   options: CacheMetricsOptions = {},
 ): () => void {
   const registry = options.registry ?? globalRegistry;

@@ -59,7 +59,7 @@ export class RedisCacheStore implements CacheStore {
   readonly channel: string;
   private readonly deadlines: CommandDeadlines;
   private readonly settledListeners: Array<(key: string) => void> = [];
-  private readonly healthyListeners: Array<() => void> = [];
+  private readonly healthyListeners: Array<(operation: string) => void> = [];
   /** Test-only: fill without the lease check, to show the stale-set race it prevents. */
   unsafeSkipLeaseCheck = false;
   /** Whether the server has RedisJSON: undefined until the first connection tells. */
@@ -104,7 +104,7 @@ export class RedisCacheStore implements CacheStore {
           if (request) request.redisMs += performance.now() - started;
           this.breaker.succeeded();
           resolve(result);
-          this.healthy();
+          this.healthy(operation);
         },
         (error: Error) => {
           if (!this.deadlines.finish(pending)) return;
@@ -378,18 +378,18 @@ export class RedisCacheStore implements CacheStore {
     await this.call('PING', () => this.client.ping());
   }
 
-  onHealthy(listener: () => void): void {
+  onHealthy(listener: (operation: string) => void): void {
     this.healthyListeners.push(listener);
   }
 
-  private healthy(): void {
-    for (const listener of this.healthyListeners) listener();
+  private healthy(operation: string): void {
+    for (const listener of this.healthyListeners) listener(operation);
   }
 
   /** The connection is (re)established: no need to wait for a probe to close the circuit. */
   connectionReady(): void {
     this.breaker.succeeded();
-    this.healthy();
+    this.healthy('connect');
     void this.detectJsonModule();
   }
 

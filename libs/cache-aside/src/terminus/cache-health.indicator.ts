@@ -33,17 +33,39 @@ export class CacheHealthIndicator {
       );
     }
     const indicator = this.indicators.check(key);
-    const unavailable = (message: string) =>
-      whenUnavailable === 'down' ? indicator.down({ message }) : indicator.degraded({ message });
+    const unavailable = (message: string, details: Record<string, unknown> = {}) =>
+      whenUnavailable === 'down'
+        ? indicator.down({ message, ...details })
+        : indicator.degraded({ message, ...details });
     if (!this.cache.enabled) return indicator.up({ cache: 'disabled' });
+    const lastError = () => {
+      const error = this.cache.stats().lastRedisError;
+      return error ? { lastError: `${error.kind} in ${error.operation}: ${error.message}` } : {};
+    };
     if (!(await this.cache.isAvailable())) {
-      return unavailable('Redis is unavailable: reads go to the loaders (X-Cache: BYPASS)');
+      return unavailable('Redis is unavailable: reads go to the loaders (X-Cache: BYPASS)', {
+        ...since(this.cache.stats().redisFailingSince),
+        ...lastError(),
+      });
     }
-    if (!(await this.cache.isTrusted())) {
+    const trusted = await this.cache.isTrusted();
+    const stats = this.cache.stats();
+    if (stats.writesRefusedSince !== null) {
+      return unavailable(
+        "Redis answers but refuses writes (OOM, READONLY or MISCONF): nothing new is cached and failed evictions can't be applied",
+        { ...since(stats.writesRefusedSince), ...lastError() },
+      );
+    }
+    if (!trusted) {
       return unavailable(
         'Redis answers, but evictions that failed while it was unreachable are not applied yet: reads go to the loaders until they are',
+        { pendingEvictions: stats.pendingEvictions, ...lastError() },
       );
     }
     return indicator.up();
   }
+}
+
+function since(epochMs: number | null): { since?: string } {
+  return epochMs === null ? {} : { since: new Date(epochMs).toISOString() };
 }
