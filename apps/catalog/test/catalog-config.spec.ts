@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { join } from 'node:path';
 import { loadCatalogConfig } from '../src/config/catalog-config.loader';
 
@@ -78,5 +79,20 @@ describe('loadCatalogConfig', () => {
     ['DEMO_SEED', 'maybe'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadCatalogConfig({ [name]: value })).toThrow(name);
+  });
+
+  it.each([
+    ['a port out of range', 'redis://:s3cret-Pa55@127.0.0.1:99999'],
+    ['a space in the host', 'redis://user:s3cret-Pa55@cache host:6379'],
+    ['another scheme', 'http://user:s3cret-Pa55@127.0.0.1:6379'],
+  ])('refuses a malformed REDIS_URL (%s) without showing its password', (_label, url) => {
+    let thrown: unknown;
+    try {
+      loadCatalogConfig({ REDIS_URL: url });
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).message).toMatch(/^REDIS_URL /);
+    expect(inspect(thrown, { depth: 10 })).not.toContain('s3cret-Pa55');
   });
 });

@@ -7,3 +7,4 @@ export * from './errors';
 export { cacheKey, type KeyTemplate } from './keys';
 export { CACHE_ASIDE_MODULE_OPTIONS } from './cache-aside.module-definition';
 export type { CacheStorage } from './serialization/cache-entry';
+export { redactRedisUrl } from './redis/redact-redis-url';

@@ -1,3 +1,4 @@
+import { redactRedisUrl } from 'nest-cache-aside';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CacheConfig, CatalogConfig, DatabaseConfig, DemoSeedConfig } from './catalog-config';
@@ -49,13 +50,28 @@ function loadCacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
   }
   return {
     enabled: readBoolean(env, 'CACHE_ENABLED') ?? true,
-    redisUrl: readString(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379',
+    redisUrl: readRedisUrl(env),
     keyPrefix,
     ttlSeconds: readInteger(env, 'CACHE_TTL_SECONDS', 60, 1, 31_536_000),
     notFoundTtlSeconds: readInteger(env, 'CACHE_NOT_FOUND_TTL_SECONDS', 10, 1, 31_536_000),
     pageTtlSeconds: readInteger(env, 'CACHE_PAGE_TTL_SECONDS', 10, 1, 31_536_000),
     graceSeconds: readInteger(env, 'CACHE_GRACE_SECONDS', 0, 0, 31_536_000),
   };
+}
+
+/** REDIS_URL, checked here so a typo stops start-up with a message that never shows its password. */
+function readRedisUrl(env: NodeJS.ProcessEnv): string {
+  const url = readString(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new Error(`REDIS_URL is not a valid URL: ${redactRedisUrl(url)}`);
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new Error(`REDIS_URL must start with redis:// or rediss://, got ${redactRedisUrl(url)}`);
+  }
+  return url;
 }
 
 function loadDatabaseConfig(env: NodeJS.ProcessEnv): DatabaseConfig {

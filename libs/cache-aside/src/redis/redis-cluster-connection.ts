@@ -14,7 +14,7 @@ import {
   type CacheRedisCommands,
   type CacheRedisConnection,
 } from './connection-support';
-import { redactRedisUrl } from './redact-redis-url';
+import { checkRedisUrl, redactRedisUrl } from './redact-redis-url';
 
 /** While a node is unreachable: how often to ask the cluster whether a replica took over. */
 export const FAILED_NODE_REFRESH_MS = 500;
@@ -87,6 +87,12 @@ export class ClusterConnection implements CacheRedisConnection {
     options: CacheRedisClusterOptions,
     private readonly logger: Logger,
   ) {
+    options.rootNodes.forEach((node, i) => {
+      if (node.url !== undefined) checkRedisUrl(node.url, `redis.cluster.rootNodes[${i}].url`);
+    });
+    if (options.defaults?.url !== undefined) {
+      checkRedisUrl(options.defaults.url, 'redis.cluster.defaults.url');
+    }
     this.where = `cluster ${options.rootNodes.map(describeNode).join(',')}`;
     this.cluster = createCacheCluster(options);
     // node-redis would fail calls with a TypeError on its empty slot map until then

@@ -13,7 +13,7 @@ import {
   type CacheRedisCommands,
   type CacheRedisConnection,
 } from './connection-support';
-import { redactRedisUrl } from './redact-redis-url';
+import { checkRedisUrl, redactRedisUrl } from './redact-redis-url';
 import { ClusterConnection } from './redis-cluster-connection';
 import { SentinelConnection } from './redis-sentinel-connection';
 
@@ -56,6 +56,8 @@ function describeServer(redis: string | RedisClientOptions): string {
 
 function createServerClient(redis: string | RedisClientOptions) {
   const options: RedisClientOptions = typeof redis === 'string' ? { url: redis } : { ...redis };
+  if (options.url !== undefined)
+    checkRedisUrl(options.url, typeof redis === 'string' ? 'redis' : 'redis.url');
   return createClient({
     ...options,
     RESP: 2,
