@@ -6,6 +6,8 @@ export const CACHE_EVICT_METADATA = 'cache-aside:cache-evict';
 export const CACHE_PATCH_METADATA = 'cache-aside:cache-patch';
 /** Where a decorated method finds the service it runs through (set by the explorer). */
 export const CACHE_ASIDE_BINDING = Symbol.for('cache-aside:binding');
+/** The cache of `forRoot()` without a name, and of decorators that name none. */
+export const DEFAULT_CACHE_NAME = 'default';
 
 export const DEFAULT_OPTIONS = {
   redis: 'redis://127.0.0.1:6379',

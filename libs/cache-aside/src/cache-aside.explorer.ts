@@ -1,13 +1,20 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import {
-  CACHE_ASIDE_BINDING,
   CACHE_ASIDE_OPTIONS,
   CACHEABLE_METADATA,
   CACHE_EVICT_METADATA,
   CACHE_PATCH_METADATA,
+  DEFAULT_CACHE_NAME,
 } from './cache-aside.constants';
 import { CacheAsideService } from './cache-aside.service';
+import { bindCache, unbindCache } from './cache-binding';
 import { CacheOptionsError } from './errors/cache-options.error';
 import type { ResolvedModuleOptions } from './resolve-module-options';
 
@@ -15,11 +22,16 @@ import type { ResolvedModuleOptions } from './resolve-module-options';
  * Finds the providers and controllers with decorated methods and binds them to
  * this module's service. The decorators wrapped the methods already (at class
  * definition), so routes and `this.method()` calls are covered; binding the
- * prototype too makes request-scoped and transient instances work.
+ * prototype too makes request-scoped and transient instances work. Closing the
+ * application takes the bindings back, so a class doesn't keep caching through a
+ * closed module (a later test module that doesn't import the cache).
  */
 @Injectable()
-export class CacheAsideExplorer implements OnModuleInit {
+export class CacheAsideExplorer implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('CacheAside');
+  private readonly cacheName = DEFAULT_CACHE_NAME;
+  /** Prototypes and instances this module bound, to unbind at shutdown. */
+  private readonly bound: object[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -37,15 +49,24 @@ export class CacheAsideExplorer implements OnModuleInit {
         : metatype?.prototype;
       if (!prototype || !this.hasCachedMethods(prototype)) continue;
       this.checkProfiles(prototype);
-      bind(prototype, this.service);
+      this.bind(prototype);
       if (wrapper.isDependencyTreeStatic() && wrapper.instance) {
-        bind(wrapper.instance, this.service);
+        this.bind(wrapper.instance);
       } else {
         this.logger.log(
           `${metatype?.name ?? wrapper.name}: request-scoped or transient, cached through its class`,
         );
       }
     }
+  }
+
+  onModuleDestroy(): void {
+    for (const target of this.bound.splice(0)) unbindCache(target, this.cacheName, this.service);
+  }
+
+  private bind(target: object): void {
+    bindCache(target, this.cacheName, this.service);
+    this.bound.push(target);
   }
 
   /** A profile name that doesn't exist fails the start-up, not the first request. */
@@ -75,13 +96,4 @@ export class CacheAsideExplorer implements OnModuleInit {
       );
     });
   }
-}
-
-function bind(target: object, service: CacheAsideService): void {
-  Object.defineProperty(target, CACHE_ASIDE_BINDING, {
-    value: service,
-    configurable: true,
-    writable: true,
-    enumerable: false,
-  });
 }

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Cacheable, CacheAsideModule, CacheAsideService } from 'nest-cache-aside';
+import { waitUntilConnected } from './support/cache-app';
+import {
+  connectTestRedis,
+  deletePrefix,
+  REDIS_URL,
+  uniquePrefix,
+  type TestRedis,
+} from './support/redis';
+
+@Injectable()
+class GreetingService {
+  loads = 0;
+
+  @Cacheable('greeting:{0}', 30)
+  async greet(name: string): Promise<string> {
+    this.loads++;
+    return `hello ${name}`;
+  }
+}
+
+describe('CacheAsideModule lifecycle', () => {
+  let redis: TestRedis;
+  const prefix = uniquePrefix('lifecycle');
+
+  beforeAll(async () => (redis = await connectTestRedis()));
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    redis.destroy();
+  });
+
+  it('closing a testing module unbinds its decorated classes: a later module without the cache loads every time', async () => {
+    const first = await Test.createTestingModule({
+      imports: [CacheAsideModule.forRoot({ redis: REDIS_URL, keyPrefix: prefix })],
+      providers: [GreetingService],
+    }).compile();
+    const firstApp = await first.init();
+    await waitUntilConnected(firstApp.get(CacheAsideService));
+    const cached = firstApp.get(GreetingService);
+    await cached.greet('ada');
+    await cached.greet('ada');
+    expect(cached.loads).toBe(1);
+    const closedCache = firstApp.get(CacheAsideService);
+    await firstApp.close();
+    const closedCacheCalls = closedCache.stats();
+
+    const second = await Test.createTestingModule({ providers: [GreetingService] }).compile();
+    const secondApp = await second.init();
+    const uncached = secondApp.get(GreetingService);
+    // concurrent: a binding left behind would share one load through the closed module's flight
+    await Promise.all([uncached.greet('ada'), uncached.greet('ada')]);
+    expect(uncached.loads).toBe(2);
+    expect(closedCache.stats()).toEqual(closedCacheCalls);
+    await secondApp.close();
+  });
+
+  it('closing an older module leaves the binding of a newer one that bound the same class', async () => {
+    const older = await (
+      await Test.createTestingModule({
+        imports: [CacheAsideModule.forRoot({ redis: REDIS_URL, keyPrefix: prefix })],
+        providers: [GreetingService],
+      }).compile()
+    ).init();
+    const newer = await (
+      await Test.createTestingModule({
+        imports: [CacheAsideModule.forRoot({ redis: REDIS_URL, keyPrefix: prefix })],
+        providers: [GreetingService],
+      }).compile()
+    ).init();
+    await older.close();
+    await waitUntilConnected(newer.get(CacheAsideService));
+    // an instance Nest didn't make caches through its class's (prototype's) binding
+    const greetings = new GreetingService();
+    await greetings.greet('bob');
+    await greetings.greet('bob');
+    expect(greetings.loads).toBe(1);
+    await newer.close();
+  });
+});
