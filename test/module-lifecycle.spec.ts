@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { ConsoleLogger, Injectable } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Cacheable, CacheAsideModule, CacheAsideService } from 'nest-cache-aside';
 import { waitUntilConnected } from './support/cache-app';
+import { freePort } from './support/own-redis';
 import {
   connectTestRedis,
   deletePrefix,
@@ -77,5 +79,63 @@ describe('CacheAsideModule lifecycle', () => {
     await greetings.greet('bob');
     expect(greetings.loads).toBe(1);
     await newer.close();
+  });
+});
+
+describe('start-up waits for the first connection', () => {
+  const prefix = uniquePrefix('startup');
+  let redis: TestRedis;
+
+  beforeAll(async () => (redis = await connectTestRedis()));
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    redis.destroy();
+  });
+
+  it('the first call after init uses the cache: MISS, then HIT', async () => {
+    const app = await NestFactory.createApplicationContext(
+      CacheAsideModule.forRoot({ redis: REDIS_URL, keyPrefix: prefix }),
+      { logger: false },
+    );
+    const cache = app.get(CacheAsideService);
+    const load = () => 'loaded';
+    expect((await cache.getOrLoadWithStatus('first', load)).status).toBe('MISS');
+    expect((await cache.getOrLoadWithStatus('first', load)).status).toBe('HIT');
+    await app.close();
+  });
+
+  it('with Redis down, init completes within startupWaitMs with a warning, and calls BYPASS', async () => {
+    const warnings: string[] = [];
+    const logger = new ConsoleLogger();
+    logger.warn = (message: unknown) => void warnings.push(String(message));
+    const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+    const started = Date.now();
+    const app = await NestFactory.createApplicationContext(
+      CacheAsideModule.forRoot({ redis: deadUrl, keyPrefix: prefix, startupWaitMs: 400 }),
+      { logger },
+    );
+    const tookMs = Date.now() - started;
+    expect(tookMs).toBeGreaterThanOrEqual(390);
+    expect(tookMs).toBeLessThan(1500);
+    expect(warnings).toContainEqual(
+      expect.stringMatching(/did not connect within 400 ms of start-up.*served from the loader/),
+    );
+    const cache = app.get(CacheAsideService);
+    expect(await cache.getOrLoadWithStatus('down', () => 'loaded')).toEqual({
+      value: 'loaded',
+      status: 'BYPASS',
+    });
+    await app.close();
+  });
+
+  it('rejects a start-up wait that is not a number of milliseconds from 0 to 60000', async () => {
+    for (const startupWaitMs of [-1, 60_001, Number.NaN]) {
+      await expect(
+        NestFactory.createApplicationContext(CacheAsideModule.forRoot({ startupWaitMs }), {
+          logger: false,
+          abortOnError: false,
+        }),
+      ).rejects.toThrow(/startupWaitMs must be a number from 0 to 60000/);
+    }
   });
 });

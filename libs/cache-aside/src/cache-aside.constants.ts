@@ -14,6 +14,7 @@ export const DEFAULT_OPTIONS = {
   keyPrefix: 'cache',
   defaultTtlSeconds: 60,
   commandTimeoutMs: 50,
+  startupWaitMs: 3000,
   leaseTtlMs: 5000,
   lockWaitTimeoutMs: 10000,
   graceSeconds: 0,

@@ -21,6 +21,7 @@ export function resolveModuleOptions(options: CacheAsideModuleOptions): Resolved
     requireNumber('notFoundTtlSeconds', resolved.notFoundTtlSeconds, 0.001);
   }
   requireNumber('commandTimeoutMs', resolved.commandTimeoutMs, 1, 60_000);
+  requireNumber('startupWaitMs', resolved.startupWaitMs, 0, 60_000);
   requireNumber('leaseTtlMs', resolved.leaseTtlMs, 100);
   requireNumber('lockWaitTimeoutMs', resolved.lockWaitTimeoutMs, 0);
   requireNumber('graceSeconds', resolved.graceSeconds, 0);

@@ -1,17 +1,35 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { CACHE_ASIDE_OPTIONS, CACHE_ASIDE_STORE } from '../cache-aside.constants';
 import type { ResolvedModuleOptions } from '../resolve-module-options';
 import type { RedisCacheStore } from './redis-cache-store';
 import { CACHE_ASIDE_REDIS_CONNECTION, type CacheRedisConnection } from './redis-connection';
 
 /**
- * Opens the module's connections at start-up without waiting for them (an app must
- * boot while Redis is down, and start caching once it appears) and closes exactly
- * those at shutdown, so `enableShutdownHooks()` apps exit with no open handles.
- * The same for one server, a cluster and a sentinel-watched master.
+ * Opens the module's connections at start-up and closes exactly those at shutdown,
+ * so `enableShutdownHooks()` apps exit with no open handles. The same for one
+ * server, a cluster and a sentinel-watched master.
+ *
+ * Start-up waits for the first connection, but only up to `startupWaitMs`: without
+ * the wait the first calls after `app.init()` would skip the cache while the client
+ * is still connecting; without the bound an app could not boot while Redis is down.
+ * Connections open in `onModuleInit` and are awaited in `onApplicationBootstrap`, so
+ * several cache modules (named caches) connect at once and wait together, not in turn.
  */
 @Injectable()
-export class CacheRedisLifecycle implements OnModuleInit, OnApplicationShutdown {
+export class CacheRedisLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown
+{
+  private readonly logger = new Logger('CacheAside');
+  private connected = false;
+  private firstConnection?: Promise<void>;
+
   constructor(
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
     @Inject(CACHE_ASIDE_REDIS_CONNECTION) private readonly connection: CacheRedisConnection,
@@ -20,10 +38,31 @@ export class CacheRedisLifecycle implements OnModuleInit, OnApplicationShutdown 
 
   onModuleInit(): void {
     if (!this.options.enabled) return;
-    this.connection.open(() => this.store.connectionReady());
+    this.firstConnection = new Promise((resolve) => {
+      this.connection.open(() => {
+        this.connected = true;
+        this.store.connectionReady();
+        resolve();
+      });
+    });
     // Waiters are woken through pub/sub (the connection keeps the subscription
     // across reconnects and failovers; a jittered poll covers the gaps).
     this.connection.subscribe(this.store.channel, (key) => this.store.notifySettled(key));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const waitMs = this.options.startupWaitMs;
+    if (!this.firstConnection || this.connected || waitMs === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    await Promise.race([this.firstConnection, gaveUp]);
+    clearTimeout(timer);
+    if (!this.connected) {
+      this.logger.warn(
+        `Redis at ${this.connection.where} did not connect within ${waitMs} ms of start-up ` +
+          `(startupWaitMs); starting without it: calls are served from the loader until it connects`,
+      );
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
