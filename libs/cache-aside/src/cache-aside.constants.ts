@@ -10,6 +10,7 @@ export const CACHE_ASIDE_BINDING = Symbol.for('cache-aside:binding');
 export const DEFAULT_CACHE_NAME = 'default';
 
 export const DEFAULT_OPTIONS = {
+  store: 'redis' as 'redis' | 'memory',
   redis: 'redis://127.0.0.1:6379',
   keyPrefix: 'cache',
   defaultTtlSeconds: 60,

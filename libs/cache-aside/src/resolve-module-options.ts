@@ -16,6 +16,9 @@ function requireNumber(name: string, value: number, min: number, max = Number.MA
 /** Applies defaults and rejects nonsense at start-up rather than at the first request. */
 export function resolveModuleOptions(options: CacheAsideModuleOptions): ResolvedModuleOptions {
   const resolved = { ...DEFAULT_OPTIONS, ...stripUndefined(options) } as ResolvedModuleOptions;
+  if (resolved.store !== 'redis' && resolved.store !== 'memory') {
+    throw new CacheOptionsError(`store must be 'redis' or 'memory', got ${String(resolved.store)}`);
+  }
   requireNumber('defaultTtlSeconds', resolved.defaultTtlSeconds, 0.001);
   if (resolved.notFoundTtlSeconds !== undefined) {
     requireNumber('notFoundTtlSeconds', resolved.notFoundTtlSeconds, 0.001);

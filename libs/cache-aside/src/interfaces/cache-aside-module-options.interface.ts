@@ -43,6 +43,15 @@ export type CacheRedisOptions =
 /** Options of `CacheAsideModule.forRoot` / `forRootAsync`. Per-call options override these. */
 export interface CacheAsideModuleOptions {
   /**
+   * Where entries live: `'redis'`, or `'memory'` for tests of your own services
+   * without Redis: the same read path (single-flight, leases, TTLs, evictions, tags,
+   * patches) over a store in this process's memory, with no Redis connection at all
+   * (the `redis` option is ignored). One process only: not for production, where
+   * "one load per key" must hold across the fleet.
+   * @default 'redis'
+   */
+  store?: 'redis' | 'memory';
+  /**
    * Redis to connect to:
    * - a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS) or node-redis client options;
    * - `{ cluster: { rootNodes: [{ url: 'redis://10.0.0.1:6379' }, ...], defaults? } }`: Redis

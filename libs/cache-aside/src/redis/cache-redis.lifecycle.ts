@@ -32,14 +32,17 @@ export class CacheRedisLifecycle
 
   constructor(
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
-    @Inject(CACHE_ASIDE_REDIS_CONNECTION) private readonly connection: CacheRedisConnection,
+    /** null with the memory store: nothing to open, wait for or close. */
+    @Inject(CACHE_ASIDE_REDIS_CONNECTION)
+    private readonly connection: CacheRedisConnection | null,
     @Inject(CACHE_ASIDE_STORE) private readonly store: RedisCacheStore,
   ) {}
 
   onModuleInit(): void {
-    if (!this.options.enabled) return;
+    const connection = this.connection;
+    if (!this.options.enabled || connection === null) return;
     this.firstConnection = new Promise((resolve) => {
-      this.connection.open(() => {
+      connection.open(() => {
         this.connected = true;
         this.store.connectionReady();
         resolve();
@@ -47,7 +50,7 @@ export class CacheRedisLifecycle
     });
     // Waiters are woken through pub/sub (the connection keeps the subscription
     // across reconnects and failovers; a jittered poll covers the gaps).
-    this.connection.subscribe(this.store.channel, (key) => this.store.notifySettled(key));
+    connection.subscribe(this.store.channel, (key) => this.store.notifySettled(key));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -59,13 +62,13 @@ export class CacheRedisLifecycle
     clearTimeout(timer);
     if (!this.connected) {
       this.logger.warn(
-        `Redis at ${this.connection.where} did not connect within ${waitMs} ms of start-up ` +
+        `Redis at ${this.connection?.where} did not connect within ${waitMs} ms of start-up ` +
           `(startupWaitMs); starting without it: calls are served from the loader until it connects`,
       );
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.connection.close();
+    await this.connection?.close();
   }
 }
