@@ -119,7 +119,7 @@ describe('MemoryCacheStore', () => {
       expect(await store.fill('k', 'b', entry, 1000)).toBe(false);
       expect(await store.read('k', 'string')).toBeNull();
       expect(await store.fill('k', 'a', entry, 1000)).toBe(true);
-      expect(decodeEntry(await store.read('k', 'string'))).toEqual({
+      expect(decodeEntry((await store.read('k', 'string'))!)).toEqual({
         value: new Date(T0),
         freshUntilMs: T0 + 1000,
         loadMs: 2,
@@ -210,7 +210,7 @@ describe('MemoryCacheStore', () => {
       advance(400);
       const { set, remove } = encodePatch({ a: 5, b: undefined, c: 'new' });
       expect(await store.patch('k', set, remove)).toBe('patched');
-      expect(decodeEntry(await store.read('k', 'hash')).value).toEqual({ a: 5, c: 'new' });
+      expect(decodeEntry((await store.read('k', 'hash'))!).value).toEqual({ a: 5, c: 'new' });
       expect(await store.ttlMs('k')).toBe(600);
     });
 
@@ -238,7 +238,10 @@ describe('MemoryCacheStore', () => {
       expect(await patchTo(3, 11)).toBe('outdated');
       expect(await patchTo(2, 12)).toBe('outdated');
       expect(await patchTo(4, 13)).toBe('patched');
-      expect(decodeEntry(await store.read('k', 'hash')).value).toEqual({ version: 4, price: 13 });
+      expect(decodeEntry((await store.read('k', 'hash'))!).value).toEqual({
+        version: 4,
+        price: 13,
+      });
       await store.write('k', hash({ price: 10 }), 1000);
       expect(await patchTo(5, 14)).toBe('evicted');
     });
