@@ -8,6 +8,8 @@ export const CACHE_PATCH_METADATA = 'cache-aside:cache-patch';
 export const CACHE_ASIDE_BINDING = Symbol.for('cache-aside:binding');
 /** The cache of `forRoot()` without a name, and of decorators that name none. */
 export const DEFAULT_CACHE_NAME = 'default';
+/** The name of the cache a module instance is (`forRoot({ name })`). */
+export const CACHE_ASIDE_NAME = Symbol('CACHE_ASIDE_NAME');
 
 export const DEFAULT_OPTIONS = {
   store: 'redis' as 'redis' | 'memory',

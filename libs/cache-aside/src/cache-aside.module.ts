@@ -71,11 +71,11 @@ const providers: Provider[] = [
 
 /**
  * `CacheAsideModule.forRoot({ redis: 'redis://...' })` or `forRootAsync({ useFactory })`;
- * `isGlobal: true` makes `CacheAsideService` injectable everywhere.
+ * `isGlobal: true` makes `CacheAsideService` injectable everywhere. Several caches:
+ * `forRoot({ name: 'sessions', ... })` each (see `CacheAsideModuleExtras`).
  */
 @Module({
   imports: [DiscoveryModule],
   providers,
-  exports: [CacheAsideService],
 })
 export class CacheAsideModule extends ConfigurableCacheAsideModule {}
