@@ -10,6 +10,12 @@ export const CACHE_ASIDE_BINDING = Symbol.for('cache-aside:binding');
 export const DEFAULT_CACHE_NAME = 'default';
 /** The name of the cache a module instance is (`forRoot({ name })`). */
 export const CACHE_ASIDE_NAME = Symbol('CACHE_ASIDE_NAME');
+/**
+ * A module instance's own service. Only the default cache's module also provides it
+ * as the `CacheAsideService` class, so `app.get(CacheAsideService)` never finds a
+ * named cache's service.
+ */
+export const CACHE_ASIDE_SERVICE = Symbol('CACHE_ASIDE_SERVICE');
 
 export const DEFAULT_OPTIONS = {
   store: 'redis' as 'redis' | 'memory',

@@ -9,12 +9,13 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import {
   CACHE_ASIDE_NAME,
   CACHE_ASIDE_OPTIONS,
+  CACHE_ASIDE_SERVICE,
   CACHEABLE_METADATA,
   CACHE_EVICT_METADATA,
   CACHE_PATCH_METADATA,
   DEFAULT_CACHE_NAME,
 } from './cache-aside.constants';
-import { CacheAsideService } from './cache-aside.service';
+import type { CacheAsideService } from './cache-aside.service';
 import { bindCache, unbindCache } from './cache-binding';
 import { CacheInstanceNameError } from './errors/cache-instance-name.error';
 import { CacheOptionsError } from './errors/cache-options.error';
@@ -46,7 +47,7 @@ export class CacheAsideExplorer implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
-    private readonly service: CacheAsideService,
+    @Inject(CACHE_ASIDE_SERVICE) private readonly service: CacheAsideService,
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
     @Inject(CACHE_ASIDE_NAME) readonly cacheName: string,
   ) {}

@@ -1,6 +1,5 @@
 import { ConfigurableModuleBuilder, type DynamicModule, type Provider } from '@nestjs/common';
-import { CACHE_ASIDE_NAME, DEFAULT_CACHE_NAME } from './cache-aside.constants';
-import { CacheAsideService } from './cache-aside.service';
+import { CACHE_ASIDE_NAME, CACHE_ASIDE_SERVICE, DEFAULT_CACHE_NAME } from './cache-aside.constants';
 import { cacheNameOf } from './cache-name';
 import { getCacheAsideToken } from './cache-aside.tokens';
 import type { CacheAsideModuleOptions } from './interfaces';
@@ -23,23 +22,21 @@ export interface CacheAsideModuleExtras {
 }
 
 /**
- * A named module provides its name (its explorer binds only the methods naming it)
- * and exports its service under the name's token only, so two caches never compete
- * for the `CacheAsideService` class token.
+ * A module provides its name (its explorer binds only the methods naming it), and
+ * provides and exports its service under its name's token only (the class itself for
+ * the default cache), so two caches never compete for one token.
  */
 function withCacheName(definition: DynamicModule, extras: CacheAsideModuleExtras): DynamicModule {
   const name = cacheNameOf(extras.name, 'CacheAsideModule.forRoot({ name })');
   const token = getCacheAsideToken(name);
-  const alias: Provider[] =
-    name === DEFAULT_CACHE_NAME ? [] : [{ provide: token, useExisting: CacheAsideService }];
+  const providers: Provider[] = [
+    { provide: CACHE_ASIDE_NAME, useValue: name },
+    { provide: token, useExisting: CACHE_ASIDE_SERVICE },
+  ];
   return {
     ...definition,
     global: extras.isGlobal,
-    providers: [
-      ...(definition.providers ?? []),
-      { provide: CACHE_ASIDE_NAME, useValue: name },
-      ...alias,
-    ],
+    providers: [...(definition.providers ?? []), ...providers],
     exports: [...(definition.exports ?? []), token],
   };
 }

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import {
   CACHE_ASIDE_OPTIONS,
   CACHE_ASIDE_REDIS_CLIENT,
+  CACHE_ASIDE_SERVICE,
   CACHE_ASIDE_STORE,
 } from './cache-aside.constants';
 import { CacheAsideExplorer } from './cache-aside.explorer';
@@ -65,7 +66,7 @@ const providers: Provider[] = [
     inject: [CACHE_ASIDE_OPTIONS, CACHE_ASIDE_REDIS_CONNECTION],
   },
   CacheRedisLifecycle,
-  CacheAsideService,
+  { provide: CACHE_ASIDE_SERVICE, useClass: CacheAsideService },
   CacheAsideExplorer,
 ];
 
