@@ -1,4 +1,4 @@
-import { ConsoleLogger, Injectable } from '@nestjs/common';
+import { ConsoleLogger, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Cacheable, CacheAsideModule, CacheAsideService } from 'nest-cache-aside';
@@ -127,6 +127,28 @@ describe('start-up waits for the first connection', () => {
     });
     await app.close();
   });
+
+  it('several caches with Redis down wait for it at once: start-up takes one startupWaitMs, not one each', async () => {
+    const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+    @Module({
+      imports: [
+        CacheAsideModule.forRoot({ redis: deadUrl, keyPrefix: prefix, startupWaitMs: 1000 }),
+        CacheAsideModule.forRoot({
+          name: 'second',
+          redis: deadUrl,
+          keyPrefix: `${prefix}-second`,
+          startupWaitMs: 1000,
+        }),
+      ],
+    })
+    class TwoCachesModule {}
+    const started = Date.now();
+    const app = await NestFactory.createApplicationContext(TwoCachesModule, { logger: false });
+    const tookMs = Date.now() - started;
+    expect(tookMs).toBeGreaterThanOrEqual(990);
+    expect(tookMs).toBeLessThan(1800); // one after the other: 2000 and more
+    await app.close();
+  }, 15_000);
 
   it('rejects a start-up wait that is not a number of milliseconds from 0 to 60000', async () => {
     for (const startupWaitMs of [-1, 60_001, Number.NaN]) {

@@ -50,7 +50,7 @@ const providers: Provider[] = [
   {
     provide: CACHE_ASIDE_STORE,
     useFactory: (options: ResolvedModuleOptions, connection: CacheRedisConnection | null) =>
-      connection === null
+      connection === null // store: 'memory'
         ? new MemoryCacheStore()
         : new RedisCacheStore(
             connection.commands,

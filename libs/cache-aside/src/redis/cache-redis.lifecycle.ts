@@ -19,8 +19,9 @@ import { CACHE_ASIDE_REDIS_CONNECTION, type CacheRedisConnection } from './redis
  * Start-up waits for the first connection, but only up to `startupWaitMs`: without
  * the wait the first calls after `app.init()` would skip the cache while the client
  * is still connecting; without the bound an app could not boot while Redis is down.
- * Connections open in `onModuleInit` and are awaited in `onApplicationBootstrap`, so
- * several cache modules (named caches) connect at once and wait together, not in turn.
+ * Connections open in `onModuleInit` and are awaited in `onApplicationBootstrap` until
+ * `startupWaitMs` after they opened, so several cache modules (named caches) connect
+ * at once and their waits overlap instead of adding up.
  */
 @Injectable()
 export class CacheRedisLifecycle
@@ -29,6 +30,7 @@ export class CacheRedisLifecycle
   private readonly logger = new Logger('CacheAside');
   private connected = false;
   private firstConnection?: Promise<void>;
+  private waitUntilMs = 0;
 
   constructor(
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -41,6 +43,7 @@ export class CacheRedisLifecycle
   onModuleInit(): void {
     const connection = this.connection;
     if (!this.options.enabled || connection === null) return;
+    this.waitUntilMs = Date.now() + this.options.startupWaitMs;
     this.firstConnection = new Promise((resolve) => {
       connection.open(() => {
         this.connected = true;
@@ -57,7 +60,9 @@ export class CacheRedisLifecycle
     const waitMs = this.options.startupWaitMs;
     if (!this.firstConnection || this.connected || waitMs === 0) return;
     let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, this.waitUntilMs - Date.now()));
+    });
     await Promise.race([this.firstConnection, gaveUp]);
     clearTimeout(timer);
     if (!this.connected) {
