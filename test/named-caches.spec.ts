@@ -198,6 +198,17 @@ describe('named caches: mistakes fail start-up', () => {
     await moduleRef.close();
   });
 
+  it('a method of the default cache in an app with named caches only', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheAsideModule.forRoot({ name: 'sessions', store: 'memory' })],
+      providers: [Unnamed],
+    }).compile();
+    await expect(moduleRef.init()).rejects.toThrow(
+      /Unnamed\.find uses the default cache \(its decorator names none\), which no CacheAsideModule defines \(this application has: 'sessions'\)/,
+    );
+    await moduleRef.close();
+  });
+
   it.each([
     ['named', 'sessions', /define the cache named 'sessions'.*give each cache its own name/],
     ['default', undefined, /define the default \(unnamed\) cache.*Import the module once/],

@@ -115,10 +115,15 @@ export class CacheAsideExplorer implements OnModuleInit, OnModuleDestroy {
       for (const cache of method.caches) {
         if (defined.has(cache)) continue;
         const known = [...defined].map((name) => `'${name}'`).join(', ');
+        const site = `${prototype.constructor.name}.${method.name}`;
         throw new CacheInstanceNameError(
-          `${prototype.constructor.name}.${method.name} uses the cache '${cache}', which no ` +
-            `CacheAsideModule defines (this application has: ${known}); import ` +
-            `CacheAsideModule.forRoot({ name: '${cache}', ... }) or name one of those`,
+          cache === DEFAULT_CACHE_NAME
+            ? `${site} uses the default cache (its decorator names none), which no CacheAsideModule ` +
+                `defines (this application has: ${known}); import CacheAsideModule.forRoot({ ... }) ` +
+                `without a name, or pick one of those with { cache: '<name>' }`
+            : `${site} uses the cache '${cache}', which no CacheAsideModule defines (this ` +
+                `application has: ${known}); import CacheAsideModule.forRoot({ name: '${cache}', ... }) ` +
+                `or name one of those`,
         );
       }
     }
