@@ -188,6 +188,7 @@ describe('CacheAsideModule configuration', () => {
       CacheAsideModule.forRoot({
         redis: `redis://127.0.0.1:${await freePort()}`,
         keyPrefix: prefix,
+        startupWaitMs: 0,
       }),
       { logger: false },
     );

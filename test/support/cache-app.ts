@@ -19,7 +19,8 @@ export interface CacheApp {
 
 /**
  * A Nest application context with the cache module (and any fixture providers):
- * one "process" of a fleet. Waits for Redis unless told not to (Redis down on purpose).
+ * one "process" of a fleet. Waits for Redis unless told not to (Redis down on purpose:
+ * then start-up doesn't wait for it either, unless the test sets `startupWaitMs`).
  */
 export async function startCacheApp(
   options: CacheAsideModuleOptions,
@@ -32,7 +33,12 @@ export async function startCacheApp(
     imports: [
       // A generous timeout: these tests count loads and statuses on a busy 2-core box, where
       // a 50 ms GC or scheduling pause would turn a read into a BYPASS. Fault tests set theirs.
-      CacheAsideModule.forRoot({ redis: REDIS_URL, commandTimeoutMs: 500, ...options }),
+      CacheAsideModule.forRoot({
+        redis: REDIS_URL,
+        commandTimeoutMs: 500,
+        ...(waitForRedis ? {} : { startupWaitMs: 0 }),
+        ...options,
+      }),
     ],
     providers,
   })

@@ -16,11 +16,15 @@ function requireNumber(name: string, value: number, min: number, max = Number.MA
 /** Applies defaults and rejects nonsense at start-up rather than at the first request. */
 export function resolveModuleOptions(options: CacheAsideModuleOptions): ResolvedModuleOptions {
   const resolved = { ...DEFAULT_OPTIONS, ...stripUndefined(options) } as ResolvedModuleOptions;
+  if (resolved.store !== 'redis' && resolved.store !== 'memory') {
+    throw new CacheOptionsError(`store must be 'redis' or 'memory', got ${String(resolved.store)}`);
+  }
   requireNumber('defaultTtlSeconds', resolved.defaultTtlSeconds, 0.001);
   if (resolved.notFoundTtlSeconds !== undefined) {
     requireNumber('notFoundTtlSeconds', resolved.notFoundTtlSeconds, 0.001);
   }
   requireNumber('commandTimeoutMs', resolved.commandTimeoutMs, 1, 60_000);
+  requireNumber('startupWaitMs', resolved.startupWaitMs, 0, 60_000);
   requireNumber('leaseTtlMs', resolved.leaseTtlMs, 100);
   requireNumber('lockWaitTimeoutMs', resolved.lockWaitTimeoutMs, 0);
   requireNumber('graceSeconds', resolved.graceSeconds, 0);

@@ -1,6 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import { defer, from, isObservable, lastValueFrom } from 'rxjs';
 import { CACHE_EVICT_METADATA } from '../cache-aside.constants';
+import { cacheNameOf } from '../cache-name';
 import { compileKeyTemplate, type KeyTemplate } from '../keys';
 import {
   boundService,
@@ -32,6 +33,12 @@ export interface CacheEvictOptions {
    * @default false: after it completed successfully, and not at all if it throws
    */
   beforeInvocation?: boolean;
+  /**
+   * The named cache (`CacheAsideModule.forRoot({ name })`) this method uses; a name no
+   * module defines fails the application's start-up.
+   * @default the default (unnamed) cache
+   */
+  cache?: string;
   /** Evict only when this returns true for the arguments. @default always */
   condition?: (...args: any[]) => boolean;
   /** What the method returns, when its declared type doesn't say. @default 'promise' */
@@ -61,6 +68,7 @@ export function CacheEvict(
     const keyBuilders = compileAll(options.keys);
     const tagBuilders = compileAll(options.tags);
     const { condition, beforeInvocation, keysFromResult, tagsFromResult } = options;
+    const cacheName = cacheNameOf(options.cache, `${site.className}.${site.methodName}`);
     const observable =
       methodReturnKind(target, propertyKey, options.returns, 'CacheEvict') === 'observable';
 
@@ -68,7 +76,7 @@ export function CacheEvict(
       descriptor,
       (original: AnyMethod) =>
         function cacheEvict(this: unknown, ...args: unknown[]) {
-          const service = boundService(this, site);
+          const service = boundService(this, site, cacheName);
           if (!service?.enabled || (condition && !condition(...args))) {
             return original.apply(this, args);
           }

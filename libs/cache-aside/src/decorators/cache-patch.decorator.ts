@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import { defer, from, isObservable, lastValueFrom } from 'rxjs';
 import { CACHE_PATCH_METADATA } from '../cache-aside.constants';
 import { CacheKeyTemplateError } from '../errors/cache-key-template.error';
+import { cacheNameOf } from '../cache-name';
 import { compileKeyTemplate, type KeyTemplate } from '../keys';
 import {
   boundService,
@@ -30,6 +31,12 @@ export interface CachePatchOptions<R = any> {
    * set along with `fields`. @default none (patches apply in arrival order)
    */
   version?: keyof R & string;
+  /**
+   * The named cache (`CacheAsideModule.forRoot({ name })`) this method uses; a name no
+   * module defines fails the application's start-up.
+   * @default the default (unnamed) cache
+   */
+  cache?: string;
   /** What the method returns, when its declared type doesn't say. @default 'promise' */
   returns?: 'promise' | 'observable';
 }
@@ -58,6 +65,7 @@ export function CachePatch<R = any>(options: CachePatchOptions<R>): AsyncMethodD
       );
     }
     const { version } = options;
+    const cacheName = cacheNameOf(options.cache, `${site.className}.${site.methodName}`);
     const changesOf = (result: R, args: unknown[]): Record<string, unknown> => {
       const changes = Array.isArray(fields)
         ? Object.fromEntries(
@@ -73,7 +81,7 @@ export function CachePatch<R = any>(options: CachePatchOptions<R>): AsyncMethodD
       descriptor,
       (original: AnyMethod) =>
         function cachePatch(this: unknown, ...args: unknown[]) {
-          const service = boundService(this, site);
+          const service = boundService(this, site, cacheName);
           if (!service?.enabled) return original.apply(this, args);
           const key = keyOf(args);
           const result = original.apply(this, args);

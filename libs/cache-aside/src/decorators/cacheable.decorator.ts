@@ -2,6 +2,7 @@ import { SetMetadata } from '@nestjs/common';
 import { defer, from, isObservable, lastValueFrom } from 'rxjs';
 import { CACHEABLE_METADATA } from '../cache-aside.constants';
 import type { CacheLoadOptions } from '../interfaces';
+import { cacheNameOf } from '../cache-name';
 import { compileKeyTemplate, type KeyTemplate } from '../keys';
 import {
   boundService,
@@ -28,6 +29,12 @@ export interface CacheableOptions<T = any> extends Omit<CacheLoadOptions<T>, 'ta
    * @default none
    */
   tags?: KeyTemplate[];
+  /**
+   * The named cache (`CacheAsideModule.forRoot({ name })`) this method uses; a name no
+   * module defines fails the application's start-up.
+   * @default the default (unnamed) cache
+   */
+  cache?: string;
   /** Cache only when this returns true for the arguments. @default always */
   condition?: (...args: any[]) => boolean;
   /** Don't cache a result for which this returns true. @default never */
@@ -66,13 +73,14 @@ export function Cacheable(
     const tagBuilders = (options.tags ?? []).map((tag) =>
       compileKeyTemplate(tag, site, paramCount),
     );
+    const cacheName = cacheNameOf(options.cache, `${site.className}.${site.methodName}`);
     const loadOptions: CacheLoadOptions = { ...options, tags: undefined };
 
     wrapMethod(
       descriptor,
       (original: AnyMethod) =>
         function cacheable(this: unknown, ...args: unknown[]) {
-          const service = boundService(this, site);
+          const service = boundService(this, site, cacheName);
           if (!service?.enabled || (condition && !condition(...args))) {
             return original.apply(this, args);
           }

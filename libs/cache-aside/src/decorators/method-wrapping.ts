@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { isObservable, Observable } from 'rxjs';
-import { CACHE_ASIDE_BINDING } from '../cache-aside.constants';
+import { DEFAULT_CACHE_NAME } from '../cache-aside.constants';
 import type { CacheAsideService } from '../cache-aside.service';
+import { boundCache } from '../cache-binding';
 import { CacheDecoratorError } from '../errors/cache-decorator.error';
 
 export type AnyMethod = (this: unknown, ...args: unknown[]) => unknown;
@@ -35,18 +36,26 @@ const logger = new Logger('CacheAside');
 
 /**
  * The service a decorated method runs through: set on the class (and instance) by
- * the module's explorer at start-up. Without one, the method runs uncached and we
- * say so once, rather than silently.
+ * the explorer of the module that defines the method's cache, at start-up. Without
+ * one, the method runs uncached and we say so once, rather than silently.
  */
-export function boundService(self: unknown, site: MethodSite): CacheAsideService | undefined {
-  const service = (self as Record<symbol, CacheAsideService> | undefined)?.[CACHE_ASIDE_BINDING];
+export function boundService(
+  self: unknown,
+  site: MethodSite,
+  cacheName: string = DEFAULT_CACHE_NAME,
+): CacheAsideService | undefined {
+  const service = boundCache(self, cacheName);
   if (!service) {
     const id = `${site.className}.${site.methodName}`;
     if (!warned.has(id)) {
       warned.add(id);
+      const module =
+        cacheName === DEFAULT_CACHE_NAME
+          ? 'no CacheAsideModule'
+          : `no CacheAsideModule named '${cacheName}'`;
       logger.warn(
-        `${id} is decorated for caching but no CacheAsideModule has bound it (module not imported, ` +
-          `called before the application initialized, or called without its instance): running it uncached`,
+        `${id} is decorated for caching but ${module} has bound it (module not imported or already ` +
+          `closed, called before the application initialized, or called without its instance): running it uncached`,
       );
     }
   }

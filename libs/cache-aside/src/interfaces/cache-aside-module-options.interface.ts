@@ -43,6 +43,15 @@ export type CacheRedisOptions =
 /** Options of `CacheAsideModule.forRoot` / `forRootAsync`. Per-call options override these. */
 export interface CacheAsideModuleOptions {
   /**
+   * Where entries live: `'redis'`, or `'memory'` for tests of your own services
+   * without Redis: the same read path (single-flight, leases, TTLs, evictions, tags,
+   * patches) over a store in this process's memory, with no Redis connection at all
+   * (the `redis` option is ignored). One process only: not for production, where
+   * "one load per key" must hold across the fleet.
+   * @default 'redis'
+   */
+  store?: 'redis' | 'memory';
+  /**
    * Redis to connect to:
    * - a URL (`redis://user:pass@host:6379/0`, `rediss://` for TLS) or node-redis client options;
    * - `{ cluster: { rootNodes: [{ url: 'redis://10.0.0.1:6379' }, ...], defaults? } }`: Redis
@@ -52,8 +61,9 @@ export interface CacheAsideModuleOptions {
    *   the master Redis Sentinel names, through node-redis' `createSentinel`, which follows
    *   failovers (`+switch-master`).
    *
-   * The module owns these connections: it opens them at start-up (without waiting: the
-   * app boots even when Redis is down, and keeps retrying) and closes them at shutdown.
+   * The module owns these connections: it opens them at start-up (waiting up to
+   * `startupWaitMs` for the first one: the app boots even when Redis is down, and keeps
+   * retrying) and closes them at shutdown.
    * @default 'redis://127.0.0.1:6379'
    */
   redis?: CacheRedisOptions;
@@ -73,6 +83,18 @@ export interface CacheAsideModuleOptions {
    * @default the entry's own TTL
    */
   notFoundTtlSeconds?: number;
+  /**
+   * How long application start-up (`app.init()`, `app.listen()`) waits for the first
+   * connection to Redis, in milliseconds, so the first calls use the cache instead of
+   * skipping it. Past this, the app starts without Redis (with a warning): calls are
+   * served from the loader until the connection, which keeps retrying, comes up.
+   * 0 doesn't wait. The default covers a connection to a server, a cluster's slot
+   * discovery or a sentinel's master lookup on a normal network (milliseconds to a few
+   * hundred), with room for a Redis that is just (re)starting, and it holds a deploy
+   * up by at most 3 s when Redis is really down.
+   * @default 3000
+   */
+  startupWaitMs?: number;
   /**
    * Bound on every Redis call the library makes, in milliseconds. A slower call is
    * treated as a Redis failure: the read becomes a miss, the write is skipped.
