@@ -18,7 +18,11 @@ module.exports = {
   testRegex: '.*\\.spec\\.ts$',
   transform: { '^.+\\.(t|j|mj)s$': '@swc/jest' },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
-  moduleNameMapper: { '^nest-cache-aside$': '<rootDir>/libs/cache-aside/src' },
+  // the package's entry points (libs/cache-aside/package.json "exports"), from the sources
+  moduleNameMapper: {
+    '^nest-cache-aside$': '<rootDir>/libs/cache-aside/src',
+    '^nest-cache-aside/(terminus|prometheus)$': '<rootDir>/libs/cache-aside/src/$1',
+  },
   testEnvironment: 'node',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
 };
