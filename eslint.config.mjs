@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'bench/results/**', 'node_modules/**', '**/*.js', 'eslint.config.mjs'] },
+  { ignores: ['**/dist/**', 'coverage/**', 'bench/results/**', 'scripts/consumer-apps/**', 'node_modules/**', '**/*.js', 'eslint.config.mjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

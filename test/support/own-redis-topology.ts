@@ -100,7 +100,7 @@ export class RedisProcess {
   }
 
   private async answers(): Promise<boolean> {
-    const client = createClient({ url: this.url, socket: { reconnectStrategy: false } });
+    const client = createClient({ url: this.url, RESP: 2, socket: { reconnectStrategy: false } });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -115,7 +115,7 @@ export class RedisProcess {
 
   /** One command on a short-lived connection of its own. */
   async command(...args: string[]): Promise<unknown> {
-    const client = createClient({ url: this.url, socket: { reconnectStrategy: false } });
+    const client = createClient({ url: this.url, RESP: 2, socket: { reconnectStrategy: false } });
     client.on('error', () => undefined);
     try {
       await client.connect();

@@ -12,7 +12,7 @@ export type TestRedis = ReturnType<typeof createClient>;
 
 /** A plain client for assertions (TTL, raw values), separate from the library's own. */
 export async function connectTestRedis(url = REDIS_URL): Promise<TestRedis> {
-  const client = createClient({ url });
+  const client = createClient({ url, RESP: 2 }); // the same replies on redis 5 and 6 (6 defaults to RESP 3)
   client.on('error', () => undefined);
   await client.connect();
   return client;

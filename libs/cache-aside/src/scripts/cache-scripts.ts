@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineScript } from 'redis';
-import type { CommandParser } from '@redis/client/dist/lib/client/parser';
+import { defineScript, type CommandParser } from 'redis';
 
 // Each script lives in its own .lua file whose header documents KEYS and ARGV;
 // node-redis sends EVALSHA and falls back to EVAL after a NOSCRIPT (restart, failover).
