@@ -38,14 +38,15 @@ export interface CacheLoadOptions<T = unknown> {
   /** Return `false` to hand this result back without caching it. @default always cache */
   shouldCache?: (value: T) => boolean;
   /**
-   * Tags this entry joins (`invalidateTags` deletes every entry of a tag). Joined
-   * before the loader runs, so an invalidation during the load rejects its fill.
+   * Tags this entry belongs to: `invalidateTags` makes every entry of a tag whose load
+   * began before it a miss, in O(1). The entry records the tag sequence read before its
+   * load, so an invalidation during the load keeps its result out (or makes it a miss).
    * @default none
    */
   tags?: string[];
   /**
-   * Tags taken from the loaded value. A tag invalidation anywhere during the load
-   * keeps that load's result out of the cache (it can't be known to be current).
+   * Tags taken from the loaded value, with the same guarantee: an invalidation of one of
+   * them after the load began keeps the result out of the cache.
    * @default none
    */
   tagsFromResult?: (value: T) => string[];

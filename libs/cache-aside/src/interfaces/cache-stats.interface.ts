@@ -28,7 +28,7 @@ export interface CacheStats {
   leaseTakeovers: number;
   /** Waits that gave up at the deadline and loaded without the lease. */
   leaseWaitTimeouts: number;
-  /** Fills refused because the lease was lost: an eviction raced the load. */
+  /** Fills refused because an eviction raced the load (the lease was lost) or one of its tags was invalidated meanwhile. */
   rejectedFills: number;
   /** Corrupt or foreign entries found under our keys (treated as misses). */
   corruptEntries: number;
