@@ -23,8 +23,8 @@ export interface CacheableOptions<T = any> extends Omit<CacheLoadOptions<T>, 'ta
    */
   key: KeyTemplate;
   /**
-   * Tags the entry joins, as templates over the arguments (`'category:{0.category}'`);
-   * `@CacheEvict({ tags })` or `invalidateTags` delete all entries of a tag.
+   * Tags the entry belongs to, as templates over the arguments (`'category:{0.category}'`);
+   * `@CacheEvict({ tags })` or `invalidateTags` invalidate every entry of a tag.
    * Tags from the result: `tagsFromResult`.
    * @default none
    */

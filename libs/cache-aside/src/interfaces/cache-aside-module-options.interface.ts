@@ -178,9 +178,9 @@ export interface CacheAsideModuleOptions {
    */
   profiles?: Record<string, Omit<CacheLoadOptions, 'profile' | 'tags'>>;
   /**
-   * Keep a list of every entry this module writes (a tag every entry joins, pruned as
-   * entries expire), so `evictAll()` can delete them without scanning the keyspace.
-   * Costs one more command per cache miss.
+   * Put every entry this module writes in one internal tag, so `evictAll()` can
+   * invalidate them all at once without scanning the keyspace. Costs what a tag costs:
+   * a tag version read on every hit and two script calls per miss.
    * @default false
    */
   trackAllKeys?: boolean;
