@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { isObservable, Observable, of, Subject } from 'rxjs';
-import { CACHE_ASIDE_BINDING } from '../cache-aside.constants';
+import { DEFAULT_CACHE_NAME } from '../cache-aside.constants';
+import type { CacheAsideService } from '../cache-aside.service';
+import { bindCache } from '../cache-binding';
 import { CacheDecoratorError } from '../errors/cache-decorator.error';
 import { CacheEvict } from './cache-evict.decorator';
 import { CachePatch } from './cache-patch.decorator';
@@ -144,7 +146,7 @@ describe('caching decorators on methods that return a Promise or an Observable',
   };
 
   function bound<T extends object>(instance: T): T {
-    Object.assign(instance, { [CACHE_ASIDE_BINDING]: passThrough });
+    bindCache(instance, DEFAULT_CACHE_NAME, passThrough as unknown as CacheAsideService);
     return instance;
   }
 

@@ -43,6 +43,7 @@ export class CacheInvalidator implements EvictionGate {
   private replayBackoffMs = REPLAY_BACKOFF_MS;
   private nextReplayAtMs = 0;
   private replayTimer?: NodeJS.Timeout;
+  private replayingCount = 0;
   private readonly listeners: EvictionListener[] = [];
 
   constructor(
@@ -64,17 +65,19 @@ export class CacheInvalidator implements EvictionGate {
   }
 
   get settled(): boolean {
-    return this.pending.isEmpty;
+    return this.pending.isEmpty && !this.replaying;
   }
 
-  /** Evictions that failed and are waiting to be applied (keys and tags). */
+  /** Evictions that failed and are waiting to be applied (keys and tags), the one being replayed included. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending.size + this.replayingCount;
   }
 
   settle(): Promise<boolean> {
+    // a replay in flight has taken the queue: until it succeeded, nothing is settled
+    if (this.replaying) return this.replaying;
     if (this.pending.isEmpty) return Promise.resolve(true);
-    this.replaying ??= this.replay().finally(() => (this.replaying = undefined));
+    this.replaying = this.replay().finally(() => (this.replaying = undefined));
     return this.replaying;
   }
 
@@ -191,6 +194,7 @@ export class CacheInvalidator implements EvictionGate {
   /** Applies what failed, whole: keys deleted again, tag invalidations redone from the start. */
   private async replay(): Promise<boolean> {
     const { keys, tags } = this.pending.take();
+    this.replayingCount = keys.length + tags.length;
     try {
       for (let i = 0; i < keys.length; i += EVICTION_BATCH) {
         await this.store.evict(keys.slice(i, i + EVICTION_BATCH));
@@ -207,6 +211,7 @@ export class CacheInvalidator implements EvictionGate {
       this.nextReplayAtMs = Date.now() + this.replayBackoffMs;
       this.replayBackoffMs = Math.min(this.replayBackoffMs * 2, MAX_REPLAY_BACKOFF_MS);
     }
+    this.replayingCount = 0;
     this.scheduleReplay();
     return this.pending.isEmpty;
   }

@@ -30,8 +30,9 @@ export function failureMessage(error: unknown): string {
 }
 
 /**
- * Operations whose success shows Redis takes writes again: scripts (Redis refuses a
- * script that may write under OOM or on a replica before it runs it) and DEL.
+ * Operations whose success shows Redis takes writes again: our scripts, which Redis
+ * refuses before running them under OOM or on a replica (they carry no no-writes flag).
+ * Not DEL: Redis lets it through under OOM, since it frees memory.
  */
 export const WRITING_OPERATIONS: ReadonlySet<string> = new Set([
   'read-or-lease',
@@ -41,7 +42,6 @@ export const WRITING_OPERATIONS: ReadonlySet<string> = new Set([
   'write',
   'patch',
   'patch-json',
-  'DEL',
   'read-tag-sequence',
   'bump-tag-sequence',
   'invalidate-tag',
