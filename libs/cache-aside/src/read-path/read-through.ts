@@ -73,7 +73,9 @@ export class ReadThrough {
     if (entry === 'unavailable') return this.bypass(key, loader);
     const now = Date.now();
     if (entry && now < entry.freshUntilMs) {
-      const current = await this.entries.isCurrent(entry, knownTags);
+      // untagged (most entries): no await, the hit path stays as short as before tags
+      const current =
+        entry.tagging.tags.length === 0 || (await this.entries.isCurrent(entry, knownTags));
       if (current === 'unavailable') return this.bypass(key, loader);
       if (current) {
         if (this.shouldRefreshEarly(entry, now, policy)) {
