@@ -46,6 +46,8 @@ const COUNTER_NAMES: Record<
   corruptEntries: 'corrupt_entries_total',
   uncacheableValues: 'uncacheable_values_total',
   redisErrors: 'redis_errors_total',
+  softTimeouts: 'soft_timeouts_total',
+  hardTimeouts: 'hard_timeouts_total',
 };
 
 /** The sample lines of a scrape, `name{labels}` to value. */
@@ -199,5 +201,7 @@ function zeroStats(): CacheStats {
     corruptEntries: 0,
     uncacheableValues: 0,
     redisErrors: 0,
+    softTimeouts: 0,
+    hardTimeouts: 0,
   };
 }

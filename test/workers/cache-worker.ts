@@ -26,6 +26,9 @@ export interface WorkerScenario {
   loaderDelayMs: number;
   /** The loader throws after its delay. */
   loaderFails?: boolean;
+  /** The cache's hard and soft loader timeouts (module options). */
+  hardTimeoutMs?: number;
+  softTimeoutMs?: number;
   ttlSeconds: number;
   leaseTtlMs?: number;
   earlyRefresh?: boolean;
@@ -65,6 +68,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       leaseTtlMs: scenario.leaseTtlMs,
       earlyRefresh: scenario.earlyRefresh,
       graceSeconds: scenario.graceSeconds,
+      hardTimeoutMs: scenario.hardTimeoutMs,
+      softTimeoutMs: scenario.softTimeoutMs,
       commandTimeoutMs: scenario.commandTimeoutMs ?? 500,
     }),
   ],

@@ -27,6 +27,8 @@ export const DEFAULT_OPTIONS = {
   leaseTtlMs: 5000,
   lockWaitTimeoutMs: 10000,
   graceSeconds: 0,
+  softTimeoutMs: 0,
+  hardTimeoutMs: 0,
   failureBackoffMs: 1000,
   earlyRefresh: 1 as boolean | number,
   ttlJitterPercent: 0,

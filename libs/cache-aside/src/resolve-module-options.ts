@@ -29,6 +29,8 @@ export function resolveModuleOptions(options: CacheAsideModuleOptions): Resolved
   requireNumber('lockWaitTimeoutMs', resolved.lockWaitTimeoutMs, 0);
   requireNumber('graceSeconds', resolved.graceSeconds, 0);
   requireNumber('failureBackoffMs', resolved.failureBackoffMs, 1);
+  requireNumber('softTimeoutMs', resolved.softTimeoutMs, 0);
+  requireNumber('hardTimeoutMs', resolved.hardTimeoutMs, 0);
   requireNumber('ttlJitterPercent', resolved.ttlJitterPercent, 0, 100);
   requireNumber('maxValueBytes', resolved.maxValueBytes, 1);
   requireNumber('breakerFailureThreshold', resolved.breakerFailureThreshold, 1);
@@ -42,6 +44,9 @@ export function resolveModuleOptions(options: CacheAsideModuleOptions): Resolved
     }
     if (profile.graceSeconds !== undefined) {
       requireNumber(`profiles.${name}.graceSeconds`, profile.graceSeconds, 0);
+    }
+    for (const field of ['softTimeoutMs', 'hardTimeoutMs'] as const) {
+      if (profile[field] !== undefined) requireNumber(`profiles.${name}.${field}`, profile[field], 0);
     }
     if (profile.ttlJitterPercent !== undefined) {
       requireNumber(`profiles.${name}.ttlJitterPercent`, profile.ttlJitterPercent, 0, 100);

@@ -4,6 +4,7 @@ export * from './cache-decorator.error';
 export * from './cache-key.error';
 export * from './cache-key-template.error';
 export * from './cache-load-failed.error';
+export * from './cache-load-timeout.error';
 export * from './cache-instance-name.error';
 export * from './cache-options.error';
 export * from './cache-redis-timeout.error';

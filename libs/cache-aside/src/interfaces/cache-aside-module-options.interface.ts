@@ -146,6 +146,20 @@ export interface CacheAsideModuleOptions {
    */
   graceSeconds?: number;
   /**
+   * With grace: how long a caller that has a stale value waits for its refresh before it
+   * gets the stale value, in milliseconds; the load goes on in the background under its
+   * lease and fills the cache when it completes. 0: the stale value at once.
+   * @default 0
+   */
+  softTimeoutMs?: number;
+  /**
+   * A load slower than this fails the call with a `CacheLoadTimeoutError` when no stale
+   * value can stand in, in milliseconds; the load goes on in the background and still
+   * fills the cache. Callers waiting for that load, in any process, give up as soon. 0: none.
+   * @default 0
+   */
+  hardTimeoutMs?: number;
+  /**
    * After a failed load (with grace), how long the fleet waits before loading that key
    * again, in milliseconds, serving the stale value meanwhile.
    * @default 1000

@@ -31,6 +31,10 @@ export interface CacheLoadOptions<T = unknown> {
   isNotFound?: (value: T) => boolean;
   /** Grace in seconds (0: off). @default the module's `graceSeconds` */
   graceSeconds?: number;
+  /** Milliseconds a caller with a stale value waits for the refresh. @default the module's `softTimeoutMs` */
+  softTimeoutMs?: number;
+  /** Milliseconds after which a load without a stale stand-in fails the call. @default the module's `hardTimeoutMs` */
+  hardTimeoutMs?: number;
   /** Early refresh: false, or beta. @default the module's `earlyRefresh` */
   earlyRefresh?: boolean | number;
   /** TTL jitter in percent. @default the module's `ttlJitterPercent` */

@@ -36,6 +36,10 @@ export interface CacheStats {
   uncacheableValues: number;
   /** Redis calls that failed or timed out. */
   redisErrors: number;
+  /** Callers served a stale value because its refresh took longer than `softTimeoutMs`. */
+  softTimeouts: number;
+  /** Calls failed with CacheLoadTimeoutError: the load took longer than `hardTimeoutMs`. */
+  hardTimeouts: number;
 }
 
 export type CacheEventName = keyof CacheStats;

@@ -54,6 +54,14 @@ const SOURCES: Record<CacheEventName, MetricSource> = {
     help: 'Results not cached because they were too large or not serializable',
   },
   redisErrors: { name: 'redis_errors_total', help: 'Redis calls that failed or timed out' },
+  softTimeouts: {
+    name: 'soft_timeouts_total',
+    help: 'Callers served a stale value because its refresh took longer than the soft timeout',
+  },
+  hardTimeouts: {
+    name: 'hard_timeouts_total',
+    help: 'Calls failed because their load took longer than the hard timeout',
+  },
 };
 
 /**

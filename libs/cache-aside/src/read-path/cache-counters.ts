@@ -52,5 +52,7 @@ function emptyStats(): CacheStats {
     corruptEntries: 0,
     uncacheableValues: 0,
     redisErrors: 0,
+    softTimeouts: 0,
+    hardTimeouts: 0,
   };
 }

@@ -9,6 +9,10 @@ export interface ReadPolicy {
   ttlMs: number;
   notFoundTtlMs: number;
   graceMs: number;
+  /** With a stale value: how long to wait for its refresh (0: serve stale at once). */
+  softTimeoutMs: number;
+  /** Without one: how long before the call fails with CacheLoadTimeoutError (0: never). */
+  hardTimeoutMs: number;
   /** XFetch's beta; 0 turns early refresh off. */
   beta: number;
   /** TTL spread as a fraction (0.1 for +-10%). */
@@ -60,6 +64,8 @@ export class ReadPolicies {
       ttlMs: ttlSeconds * 1000,
       notFoundTtlMs: (options?.notFoundTtlSeconds ?? o.notFoundTtlSeconds ?? ttlSeconds) * 1000,
       graceMs: (options?.graceSeconds ?? o.graceSeconds) * 1000,
+      softTimeoutMs: timeoutOf('softTimeoutMs', options?.softTimeoutMs ?? o.softTimeoutMs),
+      hardTimeoutMs: timeoutOf('hardTimeoutMs', options?.hardTimeoutMs ?? o.hardTimeoutMs),
       beta: earlyRefresh === true ? 1 : earlyRefresh === false ? 0 : earlyRefresh,
       jitter: (options?.ttlJitterPercent ?? o.ttlJitterPercent) / 100,
       isNotFound: (options?.isNotFound as (value: unknown) => boolean) ?? isNullish,
@@ -92,6 +98,13 @@ export class ReadPolicies {
     }
     return { ...(profile as CacheLoadOptions<T>), ...stripUndefined(options) };
   }
+}
+
+function timeoutOf(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new CacheOptionsError(`${name} must be a number of milliseconds from 0, got ${String(value)}`);
+  }
+  return value;
 }
 
 const STORAGES: readonly CacheStorage[] = ['string', 'hash', 'json'];

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CacheDiagnostics } from '../cache-diagnostics';
 import { cacheStatusContext } from '../cache-status.context';
 import { CacheLoadFailedError } from '../errors/cache-load-failed.error';
+import { CacheLoadTimeoutError } from '../errors/cache-load-timeout.error';
 import type { CacheResult, CacheStore, LeaseReply } from '../interfaces';
 import type { ResolvedModuleOptions } from '../resolve-module-options';
 import type { CacheEntry } from '../serialization/cache-entry';
@@ -66,17 +67,17 @@ export class ReadThrough {
     policy: ReadPolicy,
   ): Promise<CacheResult<T>> {
     if (!this.evictions.settled && !(await this.evictions.settle())) {
-      return this.bypass(key, loader);
+      return this.bypass(key, loader, policy);
     }
     const knownTags = policy.tags.length > 0 ? this.entries.tags.prefetch(policy.tags) : undefined;
     const entry = await this.entries.read<T>(key, policy.storage);
-    if (entry === 'unavailable') return this.bypass(key, loader);
+    if (entry === 'unavailable') return this.bypass(key, loader, policy);
     const now = Date.now();
     if (entry && now < entry.freshUntilMs) {
       // untagged (most entries): no await, the hit path stays as short as before tags
       const current =
         entry.tagging.tags.length === 0 || (await this.entries.isCurrent(entry, knownTags));
-      if (current === 'unavailable') return this.bypass(key, loader);
+      if (current === 'unavailable') return this.bypass(key, loader, policy);
       if (current) {
         if (this.shouldRefreshEarly(entry, now, policy)) {
           this.refreshInBackground(key, loader, policy, entry);
@@ -95,7 +96,7 @@ export class ReadThrough {
     policy: ReadPolicy,
   ): Promise<CacheResult<T>> {
     const entry = await this.entries.read<T>(key, policy.storage);
-    if (entry === 'unavailable') return this.bypass(key, loader);
+    if (entry === 'unavailable') return this.bypass(key, loader, policy);
     if (
       entry &&
       Date.now() < entry.freshUntilMs &&
@@ -129,7 +130,10 @@ export class ReadThrough {
     policy: ReadPolicy,
     supersededFreshUntil?: number,
   ): Promise<CacheResult<T>> {
-    const deadline = Date.now() + this.options.lockWaitTimeoutMs;
+    const startedMs = Date.now();
+    const deadline = startedMs + this.options.lockWaitTimeoutMs;
+    // a waiter gives up when the holder's own callers would: no process waits longer
+    const hardDeadline = policy.hardTimeoutMs > 0 ? startedMs + policy.hardTimeoutMs : Infinity;
     let waitingSinceMs: number | undefined;
     let superseded = supersededFreshUntil;
     let mayServeStale = policy.graceMs > 0;
@@ -148,7 +152,7 @@ export class ReadThrough {
         });
       } catch (error) {
         this.diagnostics.redisFailed('read-or-lease', error);
-        return this.bypass(key, loader);
+        return this.bypass(key, loader, policy);
       }
       // Only what Redis holds now counts: an entry read earlier may have been evicted since.
       let current = this.entries.decode<T>(key, reply.entry);
@@ -156,7 +160,7 @@ export class ReadThrough {
         const isCurrent = await this.entries.isCurrent(current);
         if (isCurrent === 'unavailable') {
           if (reply.state === 'GRANTED') this.releaseQuietly(key, token);
-          return this.bypass(key, loader);
+          return this.bypass(key, loader, policy);
         }
         if (!isCurrent) {
           superseded = current.freshUntilMs;
@@ -167,12 +171,13 @@ export class ReadThrough {
       switch (reply.state) {
         case 'FRESH':
           if (current) return { value: current.value, status: 'HIT' };
-          if (Date.now() >= deadline) return this.loadWithoutLease(key, loader);
+          if (Date.now() >= deadline) return this.loadWithoutLease(key, loader, policy);
           if (superseded !== undefined && reply.entry === null) {
             superseded = undefined; // replaced by someone else since: read it again
           } else if (superseded === undefined) {
             // fresh-looking but undecodable: delete it and take the lease like any miss
-            if (replacedCorrupt || !(await this.evictQuietly(key))) return this.bypass(key, loader);
+            if (replacedCorrupt || !(await this.evictQuietly(key)))
+              return this.bypass(key, loader, policy);
             replacedCorrupt = true;
           }
           break;
@@ -183,23 +188,31 @@ export class ReadThrough {
         case 'GRANTED':
           if (waitingSinceMs !== undefined) this.diagnostics.count('leaseTakeovers', key);
           if (stale) {
-            this.runLoad(key, token, loader, policy).catch(() => undefined);
             this.diagnostics.count('refreshes', key);
-            return this.serveStale(stale);
+            return this.refreshOrServeStale(key, token, loader, policy, stale, startedMs);
           }
-          return this.loadAndFill(key, token, loader, policy, current);
+          return this.loadAndFill(key, token, loader, policy, current, hardDeadline);
         case 'FAILED':
           if (stale) return this.serveStale(stale);
           throw new CacheLoadFailedError(key, reply.failure.slice(reply.failure.indexOf('|') + 1));
         case 'HELD': {
-          if (stale) return this.serveStale(stale);
           const now = Date.now();
-          if (now >= deadline) return this.loadWithoutLease(key, loader);
+          if (stale && now >= startedMs + policy.softTimeoutMs) {
+            if (policy.softTimeoutMs > 0) this.diagnostics.count('softTimeouts', key);
+            return this.serveStale(stale);
+          }
+          if (now >= hardDeadline) throw this.hardTimeout(key, policy);
+          if (now >= deadline) return this.loadWithoutLease(key, loader, policy);
           if (waitingSinceMs === undefined) {
             waitingSinceMs = now;
             this.diagnostics.count('leaseWaits', key);
           }
-          await this.waiters.wait(key, Math.min(reply.leaseTtlMs + 10, deadline - now));
+          const until = Math.min(
+            deadline,
+            hardDeadline,
+            stale ? startedMs + policy.softTimeoutMs : Infinity,
+          );
+          await this.waiters.wait(key, Math.max(1, Math.min(reply.leaseTtlMs + 10, until - now)));
           break;
         }
       }
@@ -216,25 +229,84 @@ export class ReadThrough {
    * by out-of-date ones: load without the lease, and don't write, since only the lease
    * holder's fill is race-free.
    */
-  private async loadWithoutLease<T>(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
+  private async loadWithoutLease<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+  ): Promise<CacheResult<T>> {
     this.diagnostics.count('leaseWaitTimeouts', key);
-    return { value: await this.runLoader(key, loader), status: 'MISS' };
+    return {
+      value: await this.boundedLoad(key, this.runLoader(key, loader), policy),
+      status: 'MISS',
+    };
   }
 
-  /** The lease holder's load: run the loader, fill if the lease still holds. */
+  /** A load no fill depends on, failed past the hard timeout (it goes on meanwhile). */
+  private boundedLoad<T>(key: string, load: Promise<T>, policy: ReadPolicy): Promise<T> {
+    if (policy.hardTimeoutMs <= 0) return load;
+    return within(load, policy.hardTimeoutMs, (): never => {
+      load.catch(() => undefined);
+      throw this.hardTimeout(key, policy);
+    });
+  }
+
+  /**
+   * The lease holder's load: run the loader, fill if the lease still holds. Past the hard
+   * timeout the call fails; the load goes on and still fills.
+   */
   private async loadAndFill<T>(
     key: string,
     token: string,
     loader: Loader<T>,
     policy: ReadPolicy,
     stale: CacheEntry<T> | undefined,
+    hardDeadline: number,
   ): Promise<CacheResult<T>> {
+    const load = this.runLoad(key, token, loader, policy);
     try {
-      return { value: await this.runLoad(key, token, loader, policy), status: 'MISS' };
+      const value =
+        hardDeadline === Infinity
+          ? await load
+          : await within(load, hardDeadline - Date.now(), (): never => {
+              throw this.hardTimeout(key, policy);
+            });
+      return { value, status: 'MISS' };
     } catch (error) {
       if (stale && policy.graceMs > 0) return this.serveStale(stale);
       throw error;
     }
+  }
+
+  /**
+   * The lease holder with a stale value (grace): refresh, giving the load `softTimeoutMs`
+   * (0: none) before the stale value is served; the load goes on under its lease and
+   * fills when it completes. A load that fails within the soft timeout serves stale too.
+   */
+  private async refreshOrServeStale<T>(
+    key: string,
+    token: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    stale: CacheEntry<T>,
+    startedMs: number,
+  ): Promise<CacheResult<T>> {
+    const load = this.runLoad(key, token, loader, policy);
+    load.catch(() => undefined); // a background refresh's failure is recorded by runLoad
+    const waitMs = startedMs + policy.softTimeoutMs - Date.now();
+    if (policy.softTimeoutMs <= 0 || waitMs <= 0) return this.serveStale(stale);
+    const settled = await within(
+      load.then((value) => ({ value })),
+      waitMs,
+      () => undefined,
+    ).catch(() => ({ failed: true }) as const);
+    if (settled && 'value' in settled) return { value: settled.value, status: 'MISS' };
+    if (!settled) this.diagnostics.count('softTimeouts', key);
+    return this.serveStale(stale);
+  }
+
+  private hardTimeout(key: string, policy: ReadPolicy): CacheLoadTimeoutError {
+    this.diagnostics.count('hardTimeouts', key);
+    return new CacheLoadTimeoutError(key, policy.hardTimeoutMs);
   }
 
   private async runLoad<T>(
@@ -310,9 +382,13 @@ export class ReadThrough {
    * Redis is unavailable: the loader answers. Single-flight still holds per key, and
    * the number of loads at once is capped, so the database sees a bounded load.
    */
-  private async bypass<T>(key: string, loader: Loader<T>): Promise<CacheResult<T>> {
-    const value = await this.loadsWithoutRedis.run(() => this.runLoader(key, loader));
-    return { value, status: 'BYPASS' };
+  private async bypass<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+  ): Promise<CacheResult<T>> {
+    const load = this.loadsWithoutRedis.run(() => this.runLoader(key, loader));
+    return { value: await this.boundedLoad(key, load, policy), status: 'BYPASS' };
   }
 
   private serveStale<T>(stale: CacheEntry<T>): CacheResult<T> {
@@ -379,4 +455,16 @@ export class ReadThrough {
 
 function isCacheInfrastructureError(error: unknown): boolean {
   return (error as { code?: string })?.code?.startsWith('CACHE_REDIS') ?? false;
+}
+
+/**
+ * `work`'s outcome if it settles within `ms`; otherwise what `onTimeout` returns (or
+ * throws). `work` itself goes on either way.
+ */
+function within<T, R>(work: Promise<T>, ms: number, onTimeout: () => R): Promise<T | R> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, ms));
+  }).then(onTimeout);
+  return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
 }
