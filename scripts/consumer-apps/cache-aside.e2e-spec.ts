@@ -1,72 +1,17 @@
 // Copied by run.sh into a fresh Nest 12 app (ESM + Vitest, or CommonJS + Jest) that installed
-// nest-cache-aside from its tarball: a user's first e2e, against the Redis at REDIS_URL.
-import {
-  Controller,
-  Get,
-  INestApplication,
-  Injectable,
-  Module,
-  Param,
-  ParseIntPipe,
-  Put,
-} from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+// nest-cache-aside from its tarball, beside the README's quick start (app/src/products, copied
+// into the app's src/): a user's first e2e, against the Redis at REDIS_URL.
+import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { CacheAsideModule, CacheAsideService, Cacheable, CacheEvict } from 'nest-cache-aside';
+import { CacheAsideService } from 'nest-cache-aside';
 import { createClient } from 'redis';
 import request from 'supertest';
+import { ProductsModule } from '../src/products/products.module.js';
+import { ProductsService } from '../src/products/products.service.js';
 
+// read by the quick start's forRootAsync factory through ConfigService
 const keyPrefix = `consumer-e2e-${process.pid}-${Date.now()}`;
-
-@Injectable()
-class ProductsService {
-  loads = 0;
-  private readonly names = new Map<number, string>([[1, 'Kettle']]);
-
-  @Cacheable('product:{0}', 60)
-  async findOne(id: number): Promise<{ id: number; name: string } | null> {
-    this.loads++;
-    const name = this.names.get(id);
-    return name === undefined ? null : { id, name };
-  }
-
-  @CacheEvict('product:{0}')
-  async rename(id: number, name: string): Promise<void> {
-    this.names.set(id, name);
-  }
-}
-
-@Controller('products')
-class ProductsController {
-  constructor(private readonly products: ProductsService) {}
-
-  @Get(':id')
-  findOne(@Param('id', ParseIntPipe) id: number) {
-    return this.products.findOne(id);
-  }
-
-  @Put(':id/name/:name')
-  rename(@Param('id', ParseIntPipe) id: number, @Param('name') name: string) {
-    return this.products.rename(id, name);
-  }
-}
-
-@Module({
-  imports: [
-    ConfigModule.forRoot({ ignoreEnvFile: true }),
-    CacheAsideModule.forRootAsync({
-      imports: [ConfigModule],
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({
-        redis: config.get<string>('REDIS_URL', 'redis://127.0.0.1:6379'),
-        keyPrefix,
-      }),
-    }),
-  ],
-  controllers: [ProductsController],
-  providers: [ProductsService],
-})
-class ProductsModule {}
+process.env.CACHE_KEY_PREFIX = keyPrefix;
 
 describe('nest-cache-aside, installed from its tarball', () => {
   let app: INestApplication;
@@ -74,11 +19,8 @@ describe('nest-cache-aside, installed from its tarball', () => {
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({ imports: [ProductsModule] }).compile();
     app = moduleRef.createNestApplication();
-    await app.init();
-    const cache = app.get(CacheAsideService); // the token the test imports is the module's
-    for (let i = 0; i < 50 && !(await cache.isAvailable()); i++)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(await cache.isAvailable()).toBe(true);
+    await app.init(); // waits for the first Redis connection (startupWaitMs)
+    expect(await app.get(CacheAsideService).isAvailable()).toBe(true);
   });
 
   afterAll(async () => {
@@ -102,7 +44,7 @@ describe('nest-cache-aside, installed from its tarball', () => {
     const redis = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
     await redis.connect();
     try {
-      const keys = await redis.keys(`*${keyPrefix}*`);
+      const keys = await redis.keys(`${keyPrefix}:*`);
       expect(keys.length).toBeGreaterThan(0);
       await redis.del(keys);
     } finally {

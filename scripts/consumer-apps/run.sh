@@ -3,7 +3,8 @@
 # Nest 12's own generator (@nestjs/schematics:application, from this repo's node_modules):
 # ESM + Vitest (the generator's default) and CommonJS + Jest. Each gets only what the
 # generator puts in it, minus its lint/CLI tooling, plus the README's install line
-# (`npm i nest-cache-aside redis`) and @nestjs/config (its forRootAsync example). Then, for
+# (`npm i nest-cache-aside redis`) and @nestjs/config (its forRootAsync example), and the
+# README's quick start (app/src/products) in its src/. Then, for
 # each redis major (5 and 6; swapped in place, installs are reused): type-check the app,
 # the generator's e2e command over our specs, and single-copy.mjs under plain Node.
 #
@@ -47,7 +48,15 @@ make_app() { # esm|cjs
     for (const name of ["@nestjs/cli", "@nestjs/mau", "@nestjs/schematics", "oxlint", "oxlint-tsgolint", "prettier",
       "source-map-support", "ts-loader", "@vitest/coverage-v8"]) delete pkg.devDependencies[name];
     fs.writeFileSync(file, JSON.stringify(pkg, null, 2) + "\n");' "$app/package.json"
+  # the README's quick start (its code blocks are these files, test/readme-quick-start.spec.ts
+  # checks it) beside the generator's src/, and the specs that exercise it
+  cp -R "$here/app/src/." "$app/src/"
   cp "$here"/*.e2e-spec.ts "$app/test/"
+  if [ "$type" = cjs ]; then
+    # relative imports without '.js', as the generator's CommonJS template writes them (Jest's
+    # resolver doesn't map './x.js' to './x.ts'); the README shows the ESM app's form
+    sed -i -E "s#(from '\.{1,2}/[^']*)\.js'#\1'#" "$app"/src/products/*.ts "$app"/test/*.e2e-spec.ts
+  fi
   cp "$here/single-copy.mjs" "$app/"
   (cd "$app" && npm install "${npm_quiet[@]}" >/dev/null &&
     npm install "${npm_quiet[@]}" "$tarball" "redis@^5.12.0" @nestjs/config >/dev/null)

@@ -44,7 +44,7 @@ export interface CacheStats {
 
 export type CacheEventName = keyof CacheStats;
 
-/** A Redis failure as `stats()` reports it (see RedisFailureKind in the README). */
+/** A Redis failure as `stats()` reports it (see docs/service-api.md#stats). */
 export interface RedisFailureInfo {
   /** `timeout`, `unavailable` (not sent: circuit open, not connected), `writes-refused` (OOM, READONLY, MISCONF) or `error`. */
   kind: 'timeout' | 'unavailable' | 'writes-refused' | 'error';
