@@ -31,7 +31,8 @@ export class CatalogModule {
         ProductsModule,
         HealthModule,
         MetricsModule,
-        DemoModule,
+        // Not imported at all when off, so its routes don't exist rather than answer 403.
+        ...(config.demoEnabled ? [DemoModule] : []),
       ],
       // Registered here rather than in createCatalogApp so any app built on this module
       // graph says how each cached response was served (X-Cache).
