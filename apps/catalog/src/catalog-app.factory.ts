@@ -23,6 +23,8 @@ export async function createCatalogApp(
   const app = await NestFactory.create<NestExpressApplication>(CatalogModule.forRoot(config), {
     logger: options.logger,
   });
+  // Names the framework to every client, for nobody's benefit.
+  app.disable('x-powered-by');
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );

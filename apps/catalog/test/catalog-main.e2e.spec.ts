@@ -88,9 +88,10 @@ describe('the catalog process under NODE_ENV=production with HOST=127.0.0.1', ()
     expect(res.body).toMatchObject({ message: `Cannot ${method} ${path}` });
   });
 
-  it('serves the API', async () => {
+  it('serves the API without an X-Powered-By header', async () => {
     const res = await request(baseUrl).get('/products/1').expect(404);
     expect(res.body).toMatchObject({ statusCode: 404, message: 'Product 1 not found' });
+    expect(res.headers['x-powered-by']).toBeUndefined();
     await request(baseUrl).get('/health/live').expect(200);
   });
 });
