@@ -23,12 +23,15 @@ export async function createCatalogApp(
   const app = await NestFactory.create<NestExpressApplication>(CatalogModule.forRoot(config), {
     logger: options.logger,
   });
+  // Names the framework to every client, for nobody's benefit.
+  app.disable('x-powered-by');
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
   );
   // process.exit(0) after closing, instead of Nest's default re-raise of the signal, so
   // SIGTERM ends with a clean exit status that process managers don't report as a crash.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
-  setupSwagger(app);
+  // Swagger UI belongs to the demo surface: it lets anyone call every route from a browser.
+  if (config.demoEnabled) setupSwagger(app);
   return app;
 }

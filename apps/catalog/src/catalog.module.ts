@@ -1,7 +1,13 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+} from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CacheAsideModule, CacheStatusInterceptor } from 'nest-cache-aside';
 import { buildCacheAsideOptions } from './cache/cache-aside-options.factory';
+import { BodyDepthMiddleware } from './common/body-depth.middleware';
 import { CATALOG_CONFIG, type CatalogConfig } from './config/catalog-config';
 import { CatalogConfigModule } from './config/catalog-config.module';
 import { DatabaseModule } from './database/database.module';
@@ -14,7 +20,7 @@ import { DemoSeedModule } from './seed/demo-seed.module';
 // Built from a config object rather than reading the environment itself, so tests start
 // the real module graph on a database (and a Redis key prefix) of their own.
 @Module({})
-export class CatalogModule {
+export class CatalogModule implements NestModule {
   static forRoot(config: CatalogConfig): DynamicModule {
     return {
       module: CatalogModule,
@@ -31,11 +37,18 @@ export class CatalogModule {
         ProductsModule,
         HealthModule,
         MetricsModule,
-        DemoModule,
+        // Not imported at all when off, so its routes don't exist rather than answer 403.
+        ...(config.demoEnabled ? [DemoModule] : []),
       ],
       // Registered here rather than in createCatalogApp so any app built on this module
       // graph says how each cached response was served (X-Cache).
       providers: [{ provide: APP_INTERCEPTOR, useClass: CacheStatusInterceptor }],
     };
+  }
+
+  // A module's middleware runs after Nest's body parsers and before any guard or pipe: the
+  // place to refuse a body too deep for the validation pipe to walk.
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(BodyDepthMiddleware).forRoutes('*');
   }
 }

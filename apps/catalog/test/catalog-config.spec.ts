@@ -7,6 +7,7 @@ describe('loadCatalogConfig', () => {
     const config = loadCatalogConfig({});
     expect(config).toEqual({
       port: 3000,
+      host: null,
       database: {
         type: 'sqlite',
         path: join(__dirname, '..', '..', '..', 'data', 'catalog.sqlite'),
@@ -21,12 +22,14 @@ describe('loadCatalogConfig', () => {
         graceSeconds: 0,
       },
       demoSeed: { products: 2_000, reviews: 20_000 },
+      demoEnabled: true,
     });
   });
 
   it('reads every variable', () => {
     const config = loadCatalogConfig({
       PORT: '8080',
+      HOST: '127.0.0.1',
       DATABASE_URL: 'postgres://u@db:5432/catalog',
       REDIS_URL: 'redis://cache:6379',
       CACHE_ENABLED: 'false',
@@ -35,9 +38,11 @@ describe('loadCatalogConfig', () => {
       CACHE_NOT_FOUND_TTL_SECONDS: '5',
       CACHE_PAGE_TTL_SECONDS: '3',
       CACHE_GRACE_SECONDS: '120',
+      DEMO_ENABLED: 'false',
     });
     expect(config).toEqual({
       port: 8080,
+      host: '127.0.0.1',
       database: { type: 'postgres', url: 'postgres://u@db:5432/catalog', schema: undefined },
       cache: {
         enabled: false,
@@ -49,8 +54,26 @@ describe('loadCatalogConfig', () => {
         graceSeconds: 120,
       },
       demoSeed: null,
+      demoEnabled: false,
     });
   });
+
+  it('turns the demo surface off under NODE_ENV=production unless DEMO_ENABLED says on', () => {
+    expect(loadCatalogConfig({ NODE_ENV: 'development' }).demoEnabled).toBe(true);
+    expect(loadCatalogConfig({ NODE_ENV: 'test' }).demoEnabled).toBe(true);
+    expect(loadCatalogConfig({ NODE_ENV: 'production' }).demoEnabled).toBe(false);
+    expect(loadCatalogConfig({ NODE_ENV: 'production', DEMO_ENABLED: 'true' }).demoEnabled).toBe(
+      true,
+    );
+    expect(loadCatalogConfig({ DEMO_ENABLED: '0' }).demoEnabled).toBe(false);
+  });
+
+  it.each(['0.0.0.0', '::', '::1', '10.1.2.3', 'localhost', 'catalog.internal'])(
+    'accepts HOST=%s',
+    (host) => {
+      expect(loadCatalogConfig({ HOST: host }).host).toBe(host);
+    },
+  );
 
   it('accepts 1 and 0 for CACHE_ENABLED, and a grace of 0', () => {
     expect(loadCatalogConfig({ CACHE_ENABLED: '0' }).cache.enabled).toBe(false);
@@ -77,6 +100,11 @@ describe('loadCatalogConfig', () => {
     ['CACHE_KEY_PREFIX', 'has spaces'],
     ['DATABASE_URL', 'mysql://x'],
     ['DEMO_SEED', 'maybe'],
+    ['DEMO_ENABLED', 'yes'],
+    ['HOST', 'http://127.0.0.1'],
+    ['HOST', '[::1]'],
+    ['HOST', '127.0.0.1:3000'],
+    ['HOST', 'has space'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadCatalogConfig({ [name]: value })).toThrow(name);
   });

@@ -1,5 +1,6 @@
 import { redactRedisUrl } from 'nest-cache-aside';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { CacheConfig, CatalogConfig, DatabaseConfig, DemoSeedConfig } from './catalog-config';
 
@@ -17,10 +18,40 @@ export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env): Catalog
   const database = loadDatabaseConfig(env);
   return {
     port: readInteger(env, 'PORT', 3000, 0, 65_535),
+    host: readHost(env),
     database,
     cache: loadCacheConfig(env),
     demoSeed: loadDemoSeed(env, database),
+    demoEnabled: readDemoEnabled(env),
   };
+}
+
+// A DNS name: dot-separated labels of letters, digits and inner hyphens.
+const HOSTNAME_PATTERN =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * HOST: the address to listen on, an IP address (no brackets) or a host name. Unset: every
+ * interface, what Node does with no address (`::`, which also takes IPv4 where the system
+ * allows it, else 0.0.0.0): what a container needs, and what the app did before HOST existed.
+ */
+function readHost(env: NodeJS.ProcessEnv): string | null {
+  const host = readString(env, 'HOST');
+  if (host === undefined) return null;
+  if (isIP(host) === 0 && !HOSTNAME_PATTERN.test(host)) {
+    throw new Error(
+      `HOST must be an IP address (no brackets, no port) or a host name, got "${host}"`,
+    );
+  }
+  return host;
+}
+
+/**
+ * DEMO_ENABLED: the demo page at `/`, `/demo/*` and `/docs`. On by default (`npm start`), off
+ * under NODE_ENV=production: the stampede lets one request run a thousand database loads.
+ */
+function readDemoEnabled(env: NodeJS.ProcessEnv): boolean {
+  return readBoolean(env, 'DEMO_ENABLED') ?? readString(env, 'NODE_ENV') !== 'production';
 }
 
 /**

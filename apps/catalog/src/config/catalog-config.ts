@@ -27,10 +27,17 @@ export interface CacheConfig {
 
 export interface CatalogConfig {
   port: number;
+  /** Address to listen on; null: every interface, as Node does when given none. */
+  host: string | null;
   database: DatabaseConfig;
   cache: CacheConfig;
   /** Dataset seeded at start-up when the products table is empty; null turns it off. */
   demoSeed: DemoSeedConfig | null;
+  /**
+   * The demo surface: the page at `/`, its JSON endpoints under `/demo` and Swagger UI at
+   * `/docs`. false leaves those routes unregistered (404); the API itself is unchanged.
+   */
+  demoEnabled: boolean;
 }
 
 export const CATALOG_CONFIG = Symbol('CATALOG_CONFIG');

@@ -5,6 +5,7 @@ import type { ProductView } from '../products/dto/product-view.dto';
 import { productKey } from '../products/product-cache.keys';
 import { ProductsService } from '../products/products.service';
 import { summarizeLatencies, type LatencySummary } from './latency-summary';
+import { StampedeRunningException } from './stampede-running.exception';
 
 export interface StampedeResult {
   id: number;
@@ -51,17 +52,35 @@ const STATUS_EVENTS: Record<CacheStatus, CacheEventName> = {
  * through ProductsService.findViewOrNull, the very path of GET /products/:id (decorator,
  * single flight, Redis lease); without, through CacheAsideService.getOrLoadWithStatus with
  * the same key and loader and `stampedeProtection: false`, for that run only.
+ *
+ * One run at a time per instance: an unprotected run of the largest N is that many database
+ * loads at once, and a few of them side by side slowed every other read of the instance.
  */
 @Injectable()
 export class DemoStampedeService {
+  private running = false;
+
   constructor(
     private readonly cache: CacheAsideService,
     private readonly products: ProductsService,
     private readonly queries: QueryCounter,
   ) {}
 
-  /** @throws NotFoundException for an unknown product (checked before the burst) */
+  /**
+   * @throws StampedeRunningException while another run is in progress on this instance
+   * @throws NotFoundException for an unknown product (checked before the burst)
+   */
   async run(id: number, reads: number, protection: boolean): Promise<StampedeResult> {
+    if (this.running) throw new StampedeRunningException();
+    this.running = true;
+    try {
+      return await this.burst(id, reads, protection);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async burst(id: number, reads: number, protection: boolean): Promise<StampedeResult> {
     await this.products.findView(id);
     const key = productKey(id);
     const evicted = await this.cache.del(key);

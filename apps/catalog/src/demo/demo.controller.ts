@@ -1,12 +1,24 @@
-import { Body, Controller, Get, Header, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  HttpStatus,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { CacheAsideService, type CacheStats } from 'nest-cache-aside';
 import { ErrorResponse } from '../common/error-response.dto';
@@ -15,6 +27,7 @@ import { QueryCounter } from '../database/query-counter';
 import { productKey } from '../products/product-cache.keys';
 import { DemoStampedeService, type StampedeResult } from './demo-stampede.service';
 import { StampedeRequestDto } from './dto/stampede-request.dto';
+import { JsonRequestGuard } from './json-request.guard';
 
 export interface DemoTtl {
   key: string;
@@ -35,7 +48,10 @@ export interface DemoStats {
   dbQueries: number;
 }
 
-/** JSON endpoints behind the demo page at `/`. The product API itself is unchanged. */
+/**
+ * JSON endpoints behind the demo page at `/`. The product API itself is unchanged. The two
+ * that change state take JSON requests only (JsonRequestGuard), so no other site can fire them.
+ */
 @ApiTags('demo')
 @Controller('demo')
 export class DemoController {
@@ -75,22 +91,39 @@ export class DemoController {
 
   @Post('stats/reset')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @UseGuards(JsonRequestGuard)
   @ApiOperation({
     summary: "Reset the cache counters (CacheAsideService.resetStats); this process's",
+    description: 'Content-Type: application/json only; the body is ignored (send `{}`).',
   })
+  @ApiBody({ required: false, schema: { type: 'object', example: {} } })
   @ApiNoContentResponse({ description: 'Reset' })
+  @ApiUnsupportedMediaTypeResponse({
+    type: ErrorResponse,
+    description: 'Not an application/json request',
+  })
   resetStats(): void {
     this.cache.resetStats();
   }
 
   @Post('stampede')
   @HttpCode(HttpStatus.OK)
+  @UseGuards(JsonRequestGuard)
   @ApiOperation({
     summary: 'Evict a product, then fire N concurrent reads at it in-process and count DB loads',
+    description: 'Content-Type: application/json only; one stampede at a time per instance.',
   })
   @ApiOkResponse({ description: 'Database loads, statuses and latency distribution of the burst' })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Invalid body' })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'No product with this id' })
+  @ApiUnsupportedMediaTypeResponse({
+    type: ErrorResponse,
+    description: 'Not an application/json request',
+  })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: 'A stampede is already running on this instance',
+  })
   run(@Body() dto: StampedeRequestDto): Promise<StampedeResult> {
     return this.stampede.run(dto.id, dto.n, dto.protection);
   }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -157,6 +158,8 @@ export function describeCatalogApi(database: TestDatabase): void {
         ['page 0', 'category=books&page=0'],
         ['fractional page', 'category=books&page=1.5'],
         ['non-numeric limit', 'category=books&limit=ten'],
+        ['a whitespace-only category', 'category=%20%20'],
+        ['a NUL byte in the category', 'category=books%00'],
         ['a limit outside the fixed set', 'category=books&limit=37'],
         ['unknown parameter', 'category=books&sort=name'],
       ])('answers 400 for %s', async (_case, query) => {
@@ -202,9 +205,36 @@ export function describeCatalogApi(database: TestDatabase): void {
         ['a null description', { description: null }],
         ['an unknown property', { colour: 'red' }],
         ['a malformed sku', { sku: 'has spaces' }],
+        ['a whitespace-only name', { name: '   ' }],
+        ['a NUL byte in the name', { name: 'lamp\u0000' }],
+        ['a whitespace-only category', { category: ' \t\n' }],
+        ['a NUL byte in the category', { category: 'home\u0000' }],
+        ['a whitespace-only description', { description: '\u00a0 ' }],
+        ['a NUL byte in the description', { description: 'warm\u0000light' }],
+        ['another control character in the name', { name: 'lamp\u001b[31m' }],
       ])('answers 400 for %s', async (_case, overrides) => {
         const res = await http.post('/products').send(newProduct(overrides)).expect(400);
         expectError(res.body, 400, 'Bad Request');
+      });
+
+      it('says which rule a free-text field broke', async () => {
+        const blank = await http
+          .post('/products')
+          .send(newProduct({ name: '  ' }))
+          .expect(400);
+        expect(blank.body.message).toEqual(['name must not be whitespace only']);
+        const nul = await http
+          .post('/products')
+          .send(newProduct({ category: 'a\u0000b' }))
+          .expect(400);
+        expect(nul.body.message).toEqual([
+          'category must not contain NUL or other control characters',
+        ]);
+      });
+
+      it('accepts an empty description, and tabs and line breaks in it', async () => {
+        await createProduct({ description: '' });
+        await createProduct({ description: 'Line one\n\tLine two\r\n' });
       });
     });
 
@@ -333,6 +363,8 @@ export function describeCatalogApi(database: TestDatabase): void {
         ['a missing body', { rating: 3 }],
         ['a body over 2000 characters', { rating: 3, body: 'x'.repeat(2001) }],
         ['an unknown property', { rating: 3, body: 'x', author: 'me' }],
+        ['a whitespace-only body', { rating: 3, body: '   ' }],
+        ['a NUL byte in the body', { rating: 3, body: 'ok\u0000' }],
       ])('answers 400 for %s', async (_case, body) => {
         const res = await http.post('/products/1/reviews').send(body).expect(400);
         expectError(res.body, 400, 'Bad Request');
@@ -355,6 +387,67 @@ export function describeCatalogApi(database: TestDatabase): void {
           error: 'Not Found',
           message: 'Product 2147483647 not found',
         });
+      });
+    });
+
+    describe('hostile bodies', () => {
+      afterEach(() => jest.restoreAllMocks());
+
+      const nested = (levels: number, inner = '1') =>
+        '{"a":'.repeat(levels - 1) + inner + '}'.repeat(levels - 1);
+      const deepArrays = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+
+      it.each([
+        ['POST', '/products'],
+        ['PUT', '/products/:id'],
+        ['PATCH', '/products/:id'],
+        ['POST', '/products/:id/reviews'],
+      ])(
+        'answers 400, logging nothing and changing nothing, to JSON 2,000 levels deep on %s %s',
+        async (method, route) => {
+          const product = await createProduct();
+          const before = (await http.get(`/products/${product.id}`).expect(200)).body;
+          const logged = jest.spyOn(Logger.prototype, 'error');
+          const path = route.replace(':id', String(product.id));
+          for (const body of [
+            `{"name":${deepArrays(2000)},"rating":3}`, // 4 kB
+            `{"stock":${nested(2000)}}`, // 10 kB of objects
+          ]) {
+            const res = await http[method.toLowerCase() as 'post' | 'put' | 'patch'](path)
+              .set('Content-Type', 'application/json')
+              .send(body)
+              .expect(400);
+            expect(res.body).toEqual({
+              statusCode: 400,
+              error: 'Bad Request',
+              message: 'The request body nests deeper than 32 levels',
+            });
+          }
+          expect(logged).not.toHaveBeenCalled();
+          expect((await http.get(`/products/${product.id}`).expect(200)).body).toEqual(before);
+        },
+      );
+
+      it('lets a body 32 levels deep through to validation, and stops one 33 deep', async () => {
+        // The body object is level 1, so a field holds 31 more levels.
+        const at = await http
+          .post('/products/1/reviews')
+          .set('Content-Type', 'application/json')
+          .send(`{"rating":3,"body":${deepArrays(31)}}`)
+          .expect(400);
+        expect(at.body.message).toContain('body must be a string');
+        const past = await http
+          .post('/products/1/reviews')
+          .set('Content-Type', 'application/json')
+          .send(`{"rating":3,"body":${deepArrays(32)}}`)
+          .expect(400);
+        expect(past.body.message).toBe('The request body nests deeper than 32 levels');
+      });
+
+      it('does not send X-Powered-By', async () => {
+        for (const path of ['/products/1', '/products/2147483647', '/no-such-route']) {
+          expect((await http.get(path)).headers['x-powered-by']).toBeUndefined();
+        }
       });
     });
 

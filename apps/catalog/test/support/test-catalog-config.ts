@@ -21,6 +21,7 @@ export function testCatalogConfig(
   const { cache, ...rest } = overrides;
   return {
     port: 0,
+    host: '127.0.0.1',
     database,
     cache: {
       enabled: true,
@@ -33,6 +34,7 @@ export function testCatalogConfig(
       ...cache,
     },
     demoSeed: TEST_DEMO_SEED,
+    demoEnabled: true,
     ...rest,
   };
 }

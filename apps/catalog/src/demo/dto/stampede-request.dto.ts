@@ -1,8 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min, ValidateIf } from 'class-validator';
 import { INT32_MAX } from '../../common/int32';
 
-/** The most concurrent reads one stampede fires: enough to show the point, bounded. */
+/**
+ * The most concurrent reads one stampede fires: enough to show the point, bounded, with one
+ * run at a time per instance (DemoStampedeService), so one client can't queue more loads.
+ */
 export const MAX_STAMPEDE_READS = 1000;
 
 export class StampedeRequestDto {
@@ -19,7 +22,8 @@ export class StampedeRequestDto {
     default: 200,
     description: 'Concurrent reads fired at the key right after it is evicted',
   })
-  @IsOptional()
+  // ValidateIf rather than IsOptional: IsOptional also passes null, which ran 0 reads.
+  @ValidateIf((_dto, value) => value !== undefined)
   @IsInt()
   @Min(1)
   @Max(MAX_STAMPEDE_READS)
@@ -30,7 +34,8 @@ export class StampedeRequestDto {
     description:
       'false: the reads use `stampedeProtection: false` (get, load on a miss, set) for this run',
   })
-  @IsOptional()
+  // Likewise: null passed IsOptional and, being falsy, ran the reads unprotected.
+  @ValidateIf((_dto, value) => value !== undefined)
   @IsBoolean()
   protection: boolean = true;
 }

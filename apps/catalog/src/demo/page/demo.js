@@ -681,7 +681,12 @@
 
   async function resetCounters() {
     try {
-      const response = await fetch('/demo/stats/reset', { method: 'POST' });
+      // JSON, like every state-changing demo call: the server refuses anything else (415).
+      const response = await fetch('/demo/stats/reset', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+      });
       if (!response.ok) throw new Error(await apiError(response));
       $('live-status').textContent = 'Counters reset.';
       samples.length = 0; // the chart starts over with the counters

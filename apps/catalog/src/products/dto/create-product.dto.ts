@@ -10,6 +10,8 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { INT32_MAX } from '../../common/int32';
+import { NoControlCharacters } from '../../common/no-control-characters.decorator';
+import { NotWhitespaceOnly } from '../../common/not-whitespace-only.decorator';
 
 export class CreateProductDto {
   @ApiProperty({ example: 'DEMO-0000001', maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_-]*$' })
@@ -23,6 +25,8 @@ export class CreateProductDto {
   @ApiProperty({ example: 'Walnut desk lamp', maxLength: 200 })
   @IsString()
   @IsNotEmpty()
+  @NotWhitespaceOnly()
+  @NoControlCharacters()
   @MaxLength(200)
   name: string;
 
@@ -30,12 +34,16 @@ export class CreateProductDto {
   // ValidateIf rather than IsOptional: IsOptional would also let null through to a NOT NULL column.
   @ValidateIf((_dto, value) => value !== undefined)
   @IsString()
+  @NotWhitespaceOnly()
+  @NoControlCharacters()
   @MaxLength(5000)
   description?: string;
 
   @ApiProperty({ example: 'home', maxLength: 100 })
   @IsString()
   @IsNotEmpty()
+  @NotWhitespaceOnly()
+  @NoControlCharacters()
   @MaxLength(100)
   category: string;
 

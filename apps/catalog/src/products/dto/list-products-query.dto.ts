@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min } from 'class-validator';
+import { NoControlCharacters } from '../../common/no-control-characters.decorator';
+import { NotWhitespaceOnly } from '../../common/not-whitespace-only.decorator';
 
 /**
  * Page sizes a client may ask for. A fixed set, not a range: each (page, limit) pair is its
@@ -13,6 +15,8 @@ export class ListProductsQueryDto {
   @ApiProperty({ example: 'books', maxLength: 100 })
   @IsString()
   @IsNotEmpty()
+  @NotWhitespaceOnly()
+  @NoControlCharacters()
   @MaxLength(100)
   category: string;
 
