@@ -237,6 +237,15 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
         await this.read(id); // a reader slips in between the eviction and the write
         rows.bump(id);
       }
+
+      @CacheEvict({
+        beforeInvocation: true,
+        keysFromResult: (written: { id: number }) => cacheKey('before-invocation', written.id),
+      })
+      async writeReturningId(id: number): Promise<{ id: number }> {
+        rows.bump(id);
+        return { id };
+      }
     }
 
     it('a load between the eviction and the write cannot leave the old row cached', async () => {
@@ -246,6 +255,8 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
       expect((await service.read(1)).version).toBe(1);
       await service.write(1);
       expect((await service.read(1)).version).toBe(2);
+      await service.writeReturningId(1); // keys from its result are evicted afterwards too
+      expect((await service.read(1)).version).toBe(3);
     });
   });
 

@@ -88,11 +88,20 @@ export function CacheEvict(
           if (beforeInvocation) {
             const run = async () => {
               await evict();
+              let succeeded = false;
+              let value: unknown;
               try {
                 const result = original.apply(this, args);
                 warnIfSynchronous(result, site, 'CacheEvict');
-                return await unwrap(result);
+                value = await unwrap(result);
+                succeeded = true;
+                return value;
               } finally {
+                // the result's keys and tags too, once there is a result
+                if (succeeded && keysFromResult)
+                  keys.push(...[keysFromResult(value, ...args)].flat());
+                if (succeeded && tagsFromResult)
+                  tags.push(...[tagsFromResult(value, ...args)].flat());
                 await evict();
               }
             };
