@@ -16,6 +16,7 @@ import { normalizeCacheKey } from './keys';
 import { STATUS_COUNTER } from './read-path/cache-counters';
 import { EntryAccess, isWrongType } from './read-path/entry-access';
 import { ReadPolicies } from './read-path/read-policy';
+import { LoadContext } from './read-path/load-context';
 import { ReadThrough, type Loader } from './read-path/read-through';
 import { type ResolvedModuleOptions } from './resolve-module-options';
 import {
@@ -56,7 +57,11 @@ export class CacheAsideService implements OnModuleDestroy {
     return this.options.enabled;
   }
 
-  /** The cache-aside read: Redis first; on a miss one caller fleet-wide runs `loader` and fills. */
+  /**
+   * The cache-aside read: Redis first; on a miss one caller fleet-wide runs `loader` and
+   * fills. The loader gets its load's context (`(load) => ...`) to choose this result's
+   * TTL (`load.setTtlSeconds`), add tags (`load.addTags`) or not cache it (`load.skipCache`).
+   */
   async getOrLoad<T>(key: string, loader: Loader<T>, options?: CacheLoadOptions<T>): Promise<T> {
     return (await this.getOrLoadWithStatus(key, loader, options)).value;
   }
@@ -69,7 +74,8 @@ export class CacheAsideService implements OnModuleDestroy {
   ): Promise<CacheResult<T>> {
     if (!this.options.enabled) {
       cacheStatusContext.record('BYPASS');
-      return { value: await loader(), status: 'BYPASS' };
+      // the loader's decisions about caching have nothing to act on: caching is off
+      return { value: await loader(new LoadContext(key)), status: 'BYPASS' };
     }
     const logicalKey = normalizeCacheKey(key);
     const policy = this.policies.for(options);

@@ -46,7 +46,8 @@ export function resolveModuleOptions(options: CacheAsideModuleOptions): Resolved
       requireNumber(`profiles.${name}.graceSeconds`, profile.graceSeconds, 0);
     }
     for (const field of ['softTimeoutMs', 'hardTimeoutMs'] as const) {
-      if (profile[field] !== undefined) requireNumber(`profiles.${name}.${field}`, profile[field], 0);
+      if (profile[field] !== undefined)
+        requireNumber(`profiles.${name}.${field}`, profile[field], 0);
     }
     if (profile.ttlJitterPercent !== undefined) {
       requireNumber(`profiles.${name}.ttlJitterPercent`, profile.ttlJitterPercent, 0, 100);

@@ -25,6 +25,11 @@ export interface CacheLoadOptions<T = unknown> {
   storage?: CacheStorage;
   /** Time to live in seconds. @default the module's `defaultTtlSeconds` */
   ttlSeconds?: number;
+  /**
+   * The TTL of this result, in seconds, chosen once it is loaded (a product about to go on
+   * sale gets a short one); `undefined` keeps the call's TTL. @default none
+   */
+  ttlFromResult?: (value: T) => number | undefined;
   /** Time to live of a "not found" result, in seconds. @default the module's `notFoundTtlSeconds` */
   notFoundTtlSeconds?: number;
   /** Which results count as "not found". @default null or undefined */

@@ -1,4 +1,5 @@
 export * from './cache-aside-module-options.interface';
+export * from './cache-load-context.interface';
 export * from './cache-load-options.interface';
 export * from './cache-store.interface';
 export * from './cache-stats.interface';

@@ -33,9 +33,15 @@ export class FillTags {
     private readonly diagnostics: CacheDiagnostics,
   ) {}
 
-  /** Before the load: undefined for an untagged read, 'untracked' when Redis didn't tell. */
-  async begin(policy: ReadPolicy): Promise<TaggedLoad | undefined | 'untracked'> {
-    if (policy.tags.length === 0 && !policy.tagsFromResult) return undefined;
+  /**
+   * Before the load: undefined for an untagged read, 'untracked' when Redis didn't tell.
+   * `loaderMayTag`: the loader takes its context, so it may add tags of its own.
+   */
+  async begin(
+    policy: ReadPolicy,
+    loaderMayTag = false,
+  ): Promise<TaggedLoad | undefined | 'untracked'> {
+    if (policy.tags.length === 0 && !policy.tagsFromResult && !loaderMayTag) return undefined;
     try {
       return { sequence: await this.store.readTagSequence(), startedMs: performance.now() };
     } catch (error) {
@@ -51,6 +57,7 @@ export class FillTags {
     value: unknown,
     policy: ReadPolicy,
     entryTtlMs: number,
+    loaderTags: readonly string[] = [],
   ): Promise<EntryTagging | undefined> {
     if (load === undefined) return UNTAGGED;
     if (load === 'untracked') return undefined;
@@ -61,8 +68,9 @@ export class FillTags {
       );
       return undefined;
     }
-    const tags = this.tagsOf(key, value, policy);
-    if (tags === undefined) return undefined;
+    const fromCall = this.tagsOf(key, value, policy);
+    if (fromCall === undefined) return undefined;
+    const tags = loaderTags.length > 0 ? [...new Set([...fromCall, ...loaderTags])] : fromCall;
     if (tags.length === 0) return UNTAGGED;
     let versions: number[];
     try {

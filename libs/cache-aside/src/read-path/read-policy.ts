@@ -18,6 +18,7 @@ export interface ReadPolicy {
   /** TTL spread as a fraction (0.1 for +-10%). */
   jitter: number;
   isNotFound: (value: unknown) => boolean;
+  ttlFromResult?: (value: unknown) => number | undefined;
   shouldCache: (value: unknown) => boolean;
   tags: readonly string[];
   tagsFromResult?: (value: unknown) => string[];
@@ -69,6 +70,7 @@ export class ReadPolicies {
       beta: earlyRefresh === true ? 1 : earlyRefresh === false ? 0 : earlyRefresh,
       jitter: (options?.ttlJitterPercent ?? o.ttlJitterPercent) / 100,
       isNotFound: (options?.isNotFound as (value: unknown) => boolean) ?? isNullish,
+      ttlFromResult: options?.ttlFromResult as ((value: unknown) => number | undefined) | undefined,
       shouldCache: (options?.shouldCache as (value: unknown) => boolean) ?? cacheEverything,
       tags: this.tagsOf(options?.tags),
       tagsFromResult: options?.tagsFromResult as ((value: unknown) => string[]) | undefined,
@@ -102,7 +104,9 @@ export class ReadPolicies {
 
 function timeoutOf(name: string, value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new CacheOptionsError(`${name} must be a number of milliseconds from 0, got ${String(value)}`);
+    throw new CacheOptionsError(
+      `${name} must be a number of milliseconds from 0, got ${String(value)}`,
+    );
   }
   return value;
 }

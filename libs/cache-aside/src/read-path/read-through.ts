@@ -3,17 +3,19 @@ import type { CacheDiagnostics } from '../cache-diagnostics';
 import { cacheStatusContext } from '../cache-status.context';
 import { CacheLoadFailedError } from '../errors/cache-load-failed.error';
 import { CacheLoadTimeoutError } from '../errors/cache-load-timeout.error';
-import type { CacheResult, CacheStore, LeaseReply } from '../interfaces';
+import type { CacheLoadContext, CacheResult, CacheStore, LeaseReply } from '../interfaces';
 import type { ResolvedModuleOptions } from '../resolve-module-options';
 import type { CacheEntry } from '../serialization/cache-entry';
 import type { EntryAccess } from './entry-access';
 import { FillTags } from './fill-tags';
+import { LoadContext } from './load-context';
 import { entryTtlMsOf, freshMsOf, type ReadPolicy } from './read-policy';
 import { Semaphore } from './semaphore';
 import { SettleWaiters } from './settle-waiters';
 import { SingleFlight } from './single-flight';
 
-export type Loader<T> = () => T | Promise<T>;
+/** A loader; it may take the load's context to choose its result's TTL, tags, or no caching. */
+export type Loader<T> = (load: CacheLoadContext) => T | Promise<T>;
 
 /** What the read path needs from invalidation: whether cached entries can be trusted now. */
 export interface EvictionGate {
@@ -315,7 +317,8 @@ export class ReadThrough {
     loader: Loader<T>,
     policy: ReadPolicy,
   ): Promise<T> {
-    const tagged = await this.fillTags.begin(policy);
+    const tagged = await this.fillTags.begin(policy, loader.length > 0);
+    const load = new LoadContext(key);
     const keepAlive = setInterval(
       () => {
         this.store
@@ -328,7 +331,7 @@ export class ReadThrough {
     const started = performance.now();
     let value: T;
     try {
-      value = await this.runLoader(key, loader);
+      value = await this.runLoader(key, loader, load);
     } catch (error) {
       clearInterval(keepAlive);
       const message = error instanceof Error ? error.message : String(error);
@@ -342,16 +345,14 @@ export class ReadThrough {
     }
     clearInterval(keepAlive);
     const loadMs = performance.now() - started;
-    const freshMs = freshMsOf(
-      policy.isNotFound(value) ? policy.notFoundTtlMs : policy.ttlMs,
-      policy,
-    );
-    const entryTtlMs = entryTtlMsOf(freshMs, policy);
-    const tagging = policy.shouldCache(value)
-      ? await this.fillTags.finish(key, tagged, value, policy, entryTtlMs)
-      : undefined;
+    const freshMs = this.freshMsFor(key, value, policy, load);
+    const entryTtlMs = entryTtlMsOf(freshMs ?? 0, policy);
+    const tagging =
+      freshMs !== undefined && !load.skipped && policy.shouldCache(value)
+        ? await this.fillTags.finish(key, tagged, value, policy, entryTtlMs, load.tags)
+        : undefined;
     const encoded =
-      tagging && this.entries.encode(key, value, freshMs, loadMs, policy.storage, tagging);
+      tagging && this.entries.encode(key, value, freshMs!, loadMs, policy.storage, tagging);
     try {
       if (!encoded) {
         await this.store.release(key, token);
@@ -364,12 +365,55 @@ export class ReadThrough {
     return value;
   }
 
-  private async runLoader<T>(key: string, loader: Loader<T>): Promise<T> {
+  /**
+   * How long this result stays fresh: the loader's own choice (context, `ttlFromResult`),
+   * else the not-found or the call's TTL, spread by the jitter. Undefined: don't cache
+   * (`ttlFromResult` gave something that isn't a TTL; logged once).
+   */
+  private freshMsFor(
+    key: string,
+    value: unknown,
+    policy: ReadPolicy,
+    load: LoadContext,
+  ): number | undefined {
+    let ttlMs = load.ttlMs;
+    if (ttlMs === undefined && policy.ttlFromResult) {
+      let seconds: number | undefined;
+      try {
+        seconds = policy.ttlFromResult(value);
+      } catch (error) {
+        this.diagnostics.logOnce(
+          `ttl:${key}`,
+          `Not caching "${key}": ttlFromResult threw: ${String(error)}`,
+        );
+        return undefined;
+      }
+      if (
+        seconds !== undefined &&
+        !(typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0)
+      ) {
+        this.diagnostics.logOnce(
+          `ttl:${key}`,
+          `Not caching "${key}": ttlFromResult gave ${String(seconds)}, not a number of seconds above 0`,
+        );
+        return undefined;
+      }
+      if (seconds !== undefined) ttlMs = seconds * 1000;
+    }
+    ttlMs ??= policy.isNotFound(value) ? policy.notFoundTtlMs : policy.ttlMs;
+    return freshMsOf(ttlMs, policy);
+  }
+
+  private async runLoader<T>(
+    key: string,
+    loader: Loader<T>,
+    load: CacheLoadContext = new LoadContext(key),
+  ): Promise<T> {
     this.diagnostics.count('loads', key);
     const request = cacheStatusContext.active();
     const started = request ? performance.now() : 0;
     try {
-      return await loader();
+      return await loader(load);
     } catch (error) {
       this.diagnostics.count('loadErrors', key);
       throw error;

@@ -1,0 +1,19 @@
+/**
+ * What a loader passed to `getOrLoad` may decide about its own result, once it has seen
+ * it: `getOrLoad(key, (load) => ...)`. Decorated methods do the same with the
+ * `ttlFromResult`, `tagsFromResult` and `unless` options.
+ */
+export interface CacheLoadContext {
+  /** The logical key being loaded. */
+  readonly key: string;
+  /** Caches this result for `seconds` instead of the call's TTL (grace still applies). */
+  setTtlSeconds(seconds: number): void;
+  /** Adds tags to this result's entry, with the same guarantee as the call's `tags`. */
+  addTags(...tags: string[]): void;
+  /**
+   * Doesn't cache this result: it goes to this call and to the callers sharing its
+   * in-process flight; callers waiting in other processes load again, one of them under
+   * the lease.
+   */
+  skipCache(): void;
+}
