@@ -130,6 +130,30 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
     });
   });
 
+  it('a graceful shutdown applies the evictions still queued before it closes', async () => {
+    const server = await OwnRedis.start();
+    servers.push(server);
+    const options = {
+      redis: server.url,
+      keyPrefix: 'shutdown',
+      commandTimeoutMs: 100,
+      breakerOpenMs: 300,
+      earlyRefresh: false,
+    };
+    const writer = await startCacheApp(options);
+    const reader = await startCacheApp(options);
+    apps.push(reader);
+    let row = 'v1';
+    expect(await reader.cache.getOrLoad('product:1', async () => row)).toBe('v1');
+    server.freeze();
+    for (let i = 0; i < 5; i++) await writer.cache.getOrLoad(`other:${i}`, async () => i);
+    server.thaw();
+    row = 'v2'; // the write happened; its eviction meets the open circuit and is queued
+    expect(await writer.cache.del('product:1')).toBe(false);
+    await writer.close(); // e.g. SIGTERM right after the request
+    expect(await reader.cache.getOrLoad('product:1', async () => row)).toBe('v2');
+  });
+
   describe('in-process flights: a read that starts after an eviction resolved never joins an older one', () => {
     let rows: SqliteRows;
     beforeEach(() => (rows = new SqliteRows(4)));

@@ -88,9 +88,12 @@ describe('versioned patches: concurrent writers (real Redis, real SQLite)', () =
     return node.cache.getFields<Row>('row:1', ['version']);
   }
 
-  it('the newer write stays cached when the older patch arrives last', async () => {
-    expect(await patchesInTheOtherOrder('touchVersioned')).toEqual({ version: 3 });
+  it('patches arriving in the other order: the entry is never left older than the row', async () => {
+    // version 3's patch finds version 1 cached (version 2's patch hasn't landed): it can't
+    // know version 2's changes, so the entry goes; version 2's patch then finds nothing
+    expect(await patchesInTheOtherOrder('touchVersioned')).toBeUndefined();
     expect(rows.read(1).version).toBe(3);
+    expect((await writers.find(1)).version).toBe(3);
   });
 
   it('without a version the older patch lands last and the entry is stale', async () => {
@@ -108,6 +111,19 @@ describe('versioned patches: concurrent writers (real Redis, real SQLite)', () =
     expect(await patch(1100, 4)).toBe('outdated');
     expect(await patch(900, 2)).toBe('outdated');
     expect(await node.cache.get('item')).toEqual({ priceCents: 1200, version: 4 });
+  });
+
+  it("evicts instead of skipping a version: another write's fields would be missing", async () => {
+    // the soak's case: price (version 2) and stock (version 3) written by two instances;
+    // the stock's patch reaches Redis first, over version 1
+    await node.cache.getOrLoad('product', async () => ({ price: 10, stock: 5, version: 1 }), {
+      storage: 'hash',
+    });
+    const patch = (changes: object) =>
+      node.cache.patch('product', changes as Record<string, unknown>, { version: 'version' });
+    expect(await patch({ stock: 4, version: 3 })).toBe('evicted');
+    expect(await patch({ price: 12, version: 2 })).toBe('absent');
+    expect(await redis.exists(`${prefix}:{product}`)).toBe(0);
   });
 
   it('evicts an entry it cannot compare: no cached version, or no number in the patch', async () => {

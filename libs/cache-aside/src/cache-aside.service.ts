@@ -1,5 +1,10 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { CACHE_ASIDE_OPTIONS, CACHE_ASIDE_STORE } from './cache-aside.constants';
+import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
+import {
+  CACHE_ASIDE_NAME,
+  CACHE_ASIDE_OPTIONS,
+  CACHE_ASIDE_STORE,
+  DEFAULT_CACHE_NAME,
+} from './cache-aside.constants';
 import { CacheDiagnostics } from './cache-diagnostics';
 import { cacheStatusContext } from './cache-status.context';
 import { CacheOptionsError } from './errors/cache-options.error';
@@ -12,6 +17,7 @@ import type {
   PatchOutcome,
 } from './interfaces';
 import { CacheInvalidator } from './invalidation/cache-invalidator';
+import { CacheTelemetry } from './observability/cache-telemetry';
 import { normalizeCacheKey } from './keys';
 import { STATUS_COUNTER } from './read-path/cache-counters';
 import { EntryAccess, isWrongType } from './read-path/entry-access';
@@ -35,7 +41,7 @@ import {
  */
 @Injectable()
 export class CacheAsideService implements OnModuleDestroy {
-  private readonly diagnostics = new CacheDiagnostics();
+  private readonly diagnostics: CacheDiagnostics;
   private readonly policies: ReadPolicies;
   private readonly entries: EntryAccess;
   private readonly invalidator: CacheInvalidator;
@@ -44,7 +50,9 @@ export class CacheAsideService implements OnModuleDestroy {
   constructor(
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
     @Inject(CACHE_ASIDE_STORE) private readonly store: CacheStore,
+    @Optional() @Inject(CACHE_ASIDE_NAME) cacheName: string = DEFAULT_CACHE_NAME,
   ) {
+    this.diagnostics = new CacheDiagnostics(new CacheTelemetry(cacheName));
     this.policies = new ReadPolicies(options);
     this.entries = new EntryAccess(options, store, this.diagnostics);
     this.invalidator = new CacheInvalidator(options, store, this.entries, this.diagnostics);
@@ -79,10 +87,11 @@ export class CacheAsideService implements OnModuleDestroy {
     }
     const logicalKey = normalizeCacheKey(key);
     const policy = this.policies.for(options);
-    const result =
+    const result = await this.diagnostics.telemetry.read(logicalKey, () =>
       options?.stampedeProtection === false
-        ? await this.reads.readUnprotected(logicalKey, loader, policy)
-        : await this.reads.read(logicalKey, loader, policy);
+        ? this.reads.readUnprotected(logicalKey, loader, policy)
+        : this.reads.read(logicalKey, loader, policy),
+    );
     this.diagnostics.count(STATUS_COUNTER[result.status]);
     cacheStatusContext.record(result.status);
     return result;
@@ -262,7 +271,15 @@ export class CacheAsideService implements OnModuleDestroy {
     return this.diagnostics.counters.on(event, listener);
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Applies the evictions still queued before the connection closes (it closes at
+   * application shutdown, after this): up to twice the circuit's open time, so a circuit
+   * opened by the outage gets to probe Redis again.
+   */
+  async onModuleDestroy(): Promise<void> {
+    if (this.options.enabled) {
+      await this.invalidator.drain(Math.max(2000, 2 * this.options.breakerOpenMs));
+    }
     this.invalidator.close();
     this.diagnostics.close();
   }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { FailureLog } from './failure-log';
+import type { CacheTelemetry } from './observability/cache-telemetry';
 import type { CacheEventName, RedisFailureInfo } from './interfaces';
 import { CacheCounters } from './read-path/cache-counters';
 import { failureMessage, redisFailureKind, WRITING_OPERATIONS } from './redis/redis-failure';
@@ -21,8 +22,11 @@ export class CacheDiagnostics {
   /** When Redis began refusing writes (null once a write succeeds). */
   writesRefusedSince: number | null = null;
 
+  constructor(readonly telemetry: CacheTelemetry) {}
+
   count(counter: CacheEventName, key = ''): void {
     this.counters.count(counter, key);
+    this.telemetry.event(counter, key);
   }
 
   redisFailed(operation: string, error: unknown): void {

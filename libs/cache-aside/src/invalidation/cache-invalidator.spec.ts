@@ -1,4 +1,5 @@
 import { CacheDiagnostics } from '../cache-diagnostics';
+import { CacheTelemetry } from '../observability/cache-telemetry';
 import type { CacheStore } from '../interfaces';
 import type { EntryAccess } from '../read-path/entry-access';
 import type { ResolvedModuleOptions } from '../resolve-module-options';
@@ -28,7 +29,7 @@ describe('CacheInvalidator: failed evictions', () => {
 
   it('is not settled while the replay of a failed eviction is still in flight', async () => {
     const { store, outcomes } = scriptedStore();
-    const diagnostics = new CacheDiagnostics();
+    const diagnostics = new CacheDiagnostics(new CacheTelemetry('default'));
     jest.spyOn(diagnostics.logger, 'warn').mockImplementation(() => undefined);
     invalidator = new CacheInvalidator(options, store, {} as EntryAccess, diagnostics);
     outcomes.push(() => Promise.reject(new Error('connection lost')));

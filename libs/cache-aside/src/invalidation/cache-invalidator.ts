@@ -227,6 +227,24 @@ export class CacheInvalidator implements EvictionGate {
     this.replayTimer.unref();
   }
 
+  /**
+   * At shutdown: applies the evictions still queued, retrying until `withinMs`, since
+   * once this process is gone nobody knows they failed and other instances would serve
+   * the old values until their TTL. What still can't be applied is logged as an error.
+   */
+  async drain(withinMs: number): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    while (!this.settled && Date.now() < deadline) {
+      if (await this.settle()) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, deadline - Date.now())));
+    }
+    if (!this.settled) {
+      this.diagnostics.logger.error(
+        `Shutting down with ${this.pendingCount} eviction(s) that Redis never took: other instances may serve the old values until their TTL`,
+      );
+    }
+  }
+
   /** Stops the retry timer (the module is shutting down). */
   close(): void {
     clearTimeout(this.replayTimer);

@@ -171,6 +171,10 @@ export class MemoryCacheStore implements CacheStore {
         return 'evicted';
       }
       if (cachedVersion >= version.value) return 'outdated';
+      if (cachedVersion !== version.value - 1) {
+        this.entries.delete(key); // a write in between whose patch hasn't landed
+        return 'evicted';
+      }
     }
     const patched = { ...entry };
     for (const field of remove) delete patched[field];

@@ -413,7 +413,7 @@ export class ReadThrough {
     const request = cacheStatusContext.active();
     const started = request ? performance.now() : 0;
     try {
-      return await loader(load);
+      return await this.diagnostics.telemetry.load(key, async () => loader(load));
     } catch (error) {
       this.diagnostics.count('loadErrors', key);
       throw error;

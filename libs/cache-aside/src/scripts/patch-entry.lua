@@ -4,9 +4,12 @@
   key loses its lease whatever the outcome, so a fill that read the database
   before this write can't overwrite the patch.
 
-  With a version field, the patch applies only over an older version: two writers
-  whose patches reach Redis in the other order than their writes reached the
-  database can't leave the older one cached.
+  With a version field, the patch applies only over the version just before its own
+  (the entity's version grows by one per write, as a TypeORM @VersionColumn does): two
+  writers whose patches reach Redis in the other order than their writes reached the
+  database can't leave the older one cached, and a patch can't skip a write whose own
+  patch hasn't landed (its fields would be missing under the newer version): such an
+  entry is deleted instead.
 
   KEYS[1]  value key   <prefix>:{<key>}
   KEYS[2]  lease key   <prefix>:{<key>}:lease
@@ -17,8 +20,8 @@
   ARGV[n+4…]   field/value pairs to set
 
   Returns 1 patched, 0 no entry (nothing created), 2 the entry can't be patched in
-  place (a string entry, a whole non-object value, or no readable version to compare)
-  and was deleted instead, 3 the entry is a RedisJSON document, left for
+  place (a string entry, a whole non-object value, no readable version to compare, or
+  a version more than one behind the patch's) and was deleted instead, 3 the entry is a RedisJSON document, left for
   patch-json-entry.lua, 4 the entry already holds this version or a newer one
   (left as it is).
 ]]
@@ -42,8 +45,13 @@ if ARGV[1] ~= '' then
     redis.call('DEL', KEYS[1])
     return 2
   end
-  if cachedVersion >= tonumber(ARGV[2]) then
+  local patchVersion = tonumber(ARGV[2])
+  if cachedVersion >= patchVersion then
     return 4
+  end
+  if cachedVersion ~= patchVersion - 1 then
+    redis.call('DEL', KEYS[1])
+    return 2
   end
 end
 local removeCount = tonumber(ARGV[3])
