@@ -1,0 +1,207 @@
+import type { InstanceVitals } from './cache-monitor';
+import { type FaultWindow, overlapsWindow } from './fault-injector';
+import { OPERATION_KINDS } from './operation-mix';
+import { formatMiB } from './process-memory';
+import type { RedisKeyAudit } from './redis-key-audit';
+import type { FailedRequest, RequestTally } from './request-tally';
+import type { StaleEntry, StaleRead } from './stale-read-checker';
+
+export interface MemoryRow {
+  process: string;
+  startBytes?: number;
+  endBytes?: number;
+  note?: string;
+}
+
+export interface SoakResults {
+  description: string;
+  minutes: number;
+  tally: RequestTally;
+  stale: StaleRead[];
+  /** Windows of the faults the soak injected. */
+  windows: FaultWindow[];
+  /** Stretches the monitor saw Redis calls fail or a cache not up (see CacheMonitor). */
+  observed: FaultWindow[];
+  /** Observed windows outside injected faults shelter nothing: their stale reads fail the run. */
+  strict: boolean;
+  vitals: Map<string, InstanceVitals>;
+  memory: MemoryRow[];
+  keys?: RedisKeyAudit;
+  /** Problems outside the figures: an app that crashed, a fault that never recovered. */
+  incidents: string[];
+  /** How long each kind of entry may live, in ms: the bound of a stale read inside a window. */
+  boundsMs: Record<StaleEntry, number>;
+}
+
+export interface SoakVerdict {
+  text: string;
+  problems: string[];
+}
+
+const DETAIL_LINES = 10;
+
+/** The figures issue #15 asks for, and the reasons the run fails (none: it passes). */
+export function renderSoakReport(results: SoakResults): SoakVerdict {
+  const { tally, stale, memory, keys } = results;
+  const planned = results.windows;
+  // Observed windows that overlap an injected fault are part of it (its start, its tail).
+  const unplanned = results.observed.filter(
+    (window) => !planned.some((p) => overlapsWindow([p], window.start, window.end ?? window.start)),
+  );
+  for (const window of unplanned) window.label = 'unplanned';
+  const windows = [
+    ...planned,
+    ...results.observed.filter((window) => !unplanned.includes(window)),
+    ...(results.strict ? [] : unplanned),
+  ];
+  const problems = [...results.incidents];
+  const lines: string[] = [];
+  const row = (label: string, text: string) => lines.push(`${label.padEnd(22)}${text}`);
+  const count = (n: number) => n.toLocaleString('en-US');
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+  lines.push(results.description);
+  const perSecond = tally.total / (results.minutes * 60);
+  row('requests', `${count(tally.total)} (${perSecond.toFixed(0)}/s)`);
+  row(
+    '  by operation',
+    OPERATION_KINDS.map((kind) => `${kind} ${count(tally.byKind.get(kind) ?? 0)}`).join(', '),
+  );
+  row(
+    '  by instance',
+    [...tally.byInstance].map(([name, n]) => `${name} ${count(n)}`).join(', ') +
+      `; expected 404s ${count(tally.expected404)}`,
+  );
+  const cached = [...tally.xCache].reduce((sum, [, n]) => sum + n, 0);
+  row(
+    '  X-Cache',
+    [...tally.xCache]
+      .sort((a, b) => b[1] - a[1])
+      .map(([value, n]) => `${value} ${((100 * n) / cached).toFixed(1)}%`)
+      .join(', '),
+  );
+
+  const failedOutside = tally.failed.filter((f) => !overlapsWindow(windows, f.sent, f.received));
+  row(
+    'failed requests',
+    `${count(tally.failed.length)} (outside fault windows: ${count(failedOutside.length)})`,
+  );
+  if (failedOutside.length > 0) {
+    problems.push(`${failedOutside.length} failed requests outside fault windows`);
+  }
+
+  row(
+    'fault windows',
+    windows.length === 0
+      ? 'none'
+      : windows
+          .map((w) => `${w.label} ${w.end ? seconds(w.end.ms - w.start.ms) : 'never recovered'}`)
+          .join(', '),
+  );
+
+  const unplannedMs = unplanned.reduce((sum, w) => sum + (w.end ? w.end.ms - w.start.ms : 0), 0);
+  row(
+    'unplanned windows',
+    `${unplanned.length} (Redis calls failed, or a cache was not up, with no fault injected), ` +
+      `${seconds(unplannedMs)} in all${results.strict ? '; --strict: they shelter nothing' : ''}`,
+  );
+  row(
+    'instances',
+    [...results.vitals]
+      .map(
+        ([name, v]) =>
+          `${name}: ${count(v.redisErrors)} Redis errors, event loop lagged up to ${v.maxEventLoopLagMs.toFixed(0)} ms`,
+      )
+      .join('; '),
+  );
+
+  const outside: StaleRead[] = [];
+  const inside = new Map<FaultWindow, StaleRead[]>();
+  for (const read of stale) {
+    const window =
+      overlapsWindow(planned, read.sent, read.received) ??
+      overlapsWindow(windows, read.sent, read.received);
+    if (!window) outside.push(read);
+    else inside.set(window, [...(inside.get(window) ?? []), read]);
+  }
+  row('stale reads outside', `${count(outside.length)} (must be 0)${kindsOf(outside)}`);
+  if (outside.length > 0) problems.push(`${outside.length} stale reads outside fault windows`);
+  const insideTotal = [...inside.values()].reduce((sum, reads) => sum + reads.length, 0);
+  row('stale reads inside', `${count(insideTotal)}${insideTotal ? ':' : ''}`);
+  for (const [window, reads] of inside) {
+    const first = Math.min(...reads.map((r) => r.sent.ms));
+    const last = Math.max(...reads.map((r) => r.sent.ms));
+    const ages = reads.filter((r) => r.missed).map((r) => r.sent.ms - r.missed!.ms);
+    const oldest = ages.length ? Math.max(...ages) : undefined;
+    const overBound = reads.filter(
+      (r) => r.missed && r.sent.ms - r.missed.ms > results.boundsMs[r.entry],
+    );
+    row(
+      '',
+      `${window.label} at ${seconds(window.start.ms)} (${window.end ? seconds(window.end.ms - window.start.ms) : 'open'}): ` +
+        `${reads.length} over ${seconds(last - first)}` +
+        ` (${seconds(first - window.start.ms)} to ${seconds(last - window.start.ms)} after the fault)` +
+        (oldest === undefined ? '' : `, the oldest ${seconds(oldest)} after the write it missed`) +
+        kindsOf(reads),
+    );
+    if (overBound.length > 0) {
+      problems.push(`${overBound.length} stale reads inside ${window.label} outlived their TTL`);
+    }
+  }
+
+  for (const entry of memory) {
+    row(
+      memory.indexOf(entry) === 0 ? 'memory (RSS)' : '',
+      `${entry.process.padEnd(12)} ${formatMiB(entry.startBytes).padStart(10)} -> ${formatMiB(entry.endBytes).padStart(10)}` +
+        (entry.note ? `  (${entry.note})` : ''),
+    );
+  }
+  if (keys) {
+    row(
+      'redis keys',
+      `${count(keys.keys)} at the end, ${formatMiB(keys.usedMemoryBytes)} used; without a TTL: ` +
+        `${count(keys.withoutTtl)} (must be 0)${keys.examples.length ? `: ${keys.examples.join(', ')}` : ''}`,
+    );
+    if (keys.withoutTtl > 0) problems.push(`${keys.withoutTtl} Redis keys without a TTL`);
+  }
+  for (const incident of results.incidents) row('incident', incident);
+
+  if (outside.length > 0) {
+    lines.push('', 'Stale reads outside fault windows (first ones):');
+    for (const read of outside.slice(0, DETAIL_LINES)) lines.push(describeStale(read));
+  }
+  if (insideTotal > 0) {
+    lines.push('', 'Stale reads inside fault windows (first ones):');
+    for (const read of [...inside.values()].flat().slice(0, DETAIL_LINES)) {
+      lines.push(describeStale(read));
+    }
+  }
+  if (failedOutside.length > 0) {
+    lines.push('', 'Failed requests outside fault windows (first ones):');
+    for (const failure of failedOutside.slice(0, DETAIL_LINES))
+      lines.push(describeFailure(failure));
+  }
+  lines.push('', problems.length === 0 ? 'PASS' : `FAIL: ${problems.join('; ')}`);
+  return { text: lines.join('\n'), problems };
+}
+
+function kindsOf(reads: StaleRead[]): string {
+  if (reads.length === 0) return '';
+  const kinds = new Map<string, number>();
+  for (const read of reads) kinds.set(read.kind, (kinds.get(read.kind) ?? 0) + 1);
+  return ` [${[...kinds].map(([kind, n]) => `${kind}: ${n}`).join(', ')}]`;
+}
+
+function describeStale(read: StaleRead): string {
+  const age = read.missed
+    ? `, ${(read.sent.ms - read.missed.ms).toFixed(0)} ms after that write's response`
+    : '';
+  return (
+    `  at ${(read.sent.ms / 1000).toFixed(3)} s ${read.request} via ${read.instance}` +
+    ` (X-Cache ${read.xCache ?? '-'}): ${read.kind}: ${read.detail}${age}`
+  );
+}
+
+function describeFailure(failure: FailedRequest): string {
+  return `  at ${(failure.sent.ms / 1000).toFixed(3)} s ${failure.request} via ${failure.instance}: ${failure.outcome}`;
+}
