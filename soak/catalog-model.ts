@@ -24,6 +24,15 @@ export function contentOf(view: ProductSummary): string {
   return JSON.stringify(CONTENT_FIELDS.map((field) => view[field]));
 }
 
+/** The fields two contents disagree on, as `name shown (expected)`. */
+export function contentDifference(shown: string, expected: string): string {
+  const a = JSON.parse(shown) as unknown[];
+  const b = JSON.parse(expected) as unknown[];
+  return CONTENT_FIELDS.flatMap((field, i) =>
+    a[i] === b[i] ? [] : [`${field} ${JSON.stringify(a[i])} (not ${JSON.stringify(b[i])})`],
+  ).join(', ');
+}
+
 /** What the soak knows of one product: only what responses told it, stamped with when. */
 export class ProductRecord {
   /** Versions returned by write responses (PUT, PATCH, POST), as of any point. */

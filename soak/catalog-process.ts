@@ -48,8 +48,8 @@ export class CatalogProcess {
     this.child = child;
     this.starts += 1;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
     let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -57,7 +57,7 @@ export class CatalogProcess {
           () => reject(new Error(`${this.name} did not start within ${START_TIMEOUT_MS} ms`)),
           START_TIMEOUT_MS,
         );
-        createInterface({ input: child.stdout! }).on('line', (line) => {
+        createInterface({ input: child.stdout }).on('line', (line) => {
           if (line.startsWith('{"type":"ready"')) resolve();
         });
         child.once('exit', (code, signal) =>

@@ -67,8 +67,13 @@ export class LoadGenerator {
         await sleep(50);
         continue;
       }
-      const backend = backends[Math.floor(this.deps.random() * backends.length)];
-      await this.execute(this.deps.mix.next(), backend);
+      // Each request of a group through the next instance, from a random one.
+      const first = Math.floor(this.deps.random() * backends.length);
+      await Promise.all(
+        this.deps.mix
+          .next()
+          .map((operation, i) => this.execute(operation, backends[(first + i) % backends.length])),
+      );
     }
   }
 

@@ -62,12 +62,17 @@ export function httpRequestOf(operation: Operation): {
   }
 }
 
-/** Per thousand requests. Writes are 10%, on the same Zipf-popular products the reads hit. */
+/**
+ * Per thousand picks. Writes are about 10% of the requests, on the same Zipf-popular
+ * products the reads hit; a patch pair is two PATCHes of one product (one its price, the
+ * other its stock) sent at once through different instances, as two people editing it.
+ */
 const WEIGHTS: Array<[string, number]> = [
-  ['read-product', 560],
+  ['read-product', 555],
   ['read-fresh-id', 40],
   ['read-page', 300],
-  ['patch', 40],
+  ['patch', 35],
+  ['patch-pair', 5],
   ['put', 20],
   ['review', 25],
   ['create', 8],
@@ -103,13 +108,22 @@ export class OperationMix {
     this.zipf = new ZipfSampler(model.seededIds.length, 1, random);
   }
 
-  next(): Operation {
+  /** The next request, or requests to send at the same time through different instances. */
+  next(): Operation[] {
     let roll = this.random() * 1000;
     for (const [kind, weight] of WEIGHTS) {
       roll -= weight;
-      if (roll < 0) return this.operation(kind);
+      if (roll < 0) return kind === 'patch-pair' ? this.patchPair() : [this.operation(kind)];
     }
-    return this.operation('read-product');
+    return [this.operation('read-product')];
+  }
+
+  private patchPair(): Operation[] {
+    const id = this.writableId();
+    return [
+      { kind: 'patch', id, body: { priceCents: 100 + Math.floor(this.random() * 50_000) } },
+      { kind: 'patch', id, body: { stock: Math.floor(this.random() * 500) } },
+    ];
   }
 
   private operation(kind: string): Operation {
@@ -215,7 +229,7 @@ export class OperationMix {
   }
 
   private pick<K extends number>(weights: Record<K, number>): K {
-    const entries = Object.entries(weights) as Array<[string, number]>;
+    const entries = Object.entries<number>(weights);
     const total = entries.reduce((sum, [, weight]) => sum + weight, 0);
     let roll = this.random() * total;
     for (const [key, weight] of entries) {

@@ -114,6 +114,7 @@ async function main(): Promise<number> {
     const monitor = new CacheMonitor(clock, client, backends);
     monitor.start();
     const loadStartedMs = performance.now();
+    const loadStarted = clock.now();
     generator.start();
     const faults = injector.run(plan, loadStartedMs);
     const progress = setInterval(
@@ -177,6 +178,7 @@ async function main(): Promise<number> {
         `product ${TTL_SECONDS.product} s, page ${TTL_SECONDS.page} s, not found ` +
         `${TTL_SECONDS.notFound} s, grace ${TTL_SECONDS.grace} s; seed ${options.seed}`,
       minutes: elapsedMinutes,
+      loadStartedMs: loadStarted.ms,
       tally,
       stale: checker.stale,
       windows: injector.windows,

@@ -16,6 +16,8 @@ export interface MemoryRow {
 export interface SoakResults {
   description: string;
   minutes: number;
+  /** When the load started, on the soak's clock: the report's times count from there. */
+  loadStartedMs: number;
   tally: RequestTally;
   stale: StaleRead[];
   /** Windows of the faults the soak injected. */
@@ -48,7 +50,12 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
   const unplanned = results.observed.filter(
     (window) => !planned.some((p) => overlapsWindow([p], window.start, window.end ?? window.start)),
   );
-  for (const window of unplanned) window.label = 'unplanned';
+  for (const window of results.observed) {
+    const fault = planned.find((p) =>
+      overlapsWindow([p], window.start, window.end ?? window.start),
+    );
+    window.label = fault ? `around ${fault.label}` : 'unplanned';
+  }
   const windows = [
     ...planned,
     ...results.observed.filter((window) => !unplanned.includes(window)),
@@ -59,6 +66,7 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
   const row = (label: string, text: string) => lines.push(`${label.padEnd(22)}${text}`);
   const count = (n: number) => n.toLocaleString('en-US');
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const at = (ms: number) => seconds(ms - results.loadStartedMs);
 
   lines.push(results.description);
   const perSecond = tally.total / (results.minutes * 60);
@@ -95,7 +103,10 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
     windows.length === 0
       ? 'none'
       : windows
-          .map((w) => `${w.label} ${w.end ? seconds(w.end.ms - w.start.ms) : 'never recovered'}`)
+          .map(
+            (w) =>
+              `${w.label} at ${at(w.start.ms)} (${w.end ? seconds(w.end.ms - w.start.ms) : 'never recovered'})`,
+          )
           .join(', '),
   );
 
@@ -138,7 +149,7 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
     );
     row(
       '',
-      `${window.label} at ${seconds(window.start.ms)} (${window.end ? seconds(window.end.ms - window.start.ms) : 'open'}): ` +
+      `${window.label} at ${at(window.start.ms)} (${window.end ? seconds(window.end.ms - window.start.ms) : 'open'}): ` +
         `${reads.length} over ${seconds(last - first)}` +
         ` (${seconds(first - window.start.ms)} to ${seconds(last - window.start.ms)} after the fault)` +
         (oldest === undefined ? '' : `, the oldest ${seconds(oldest)} after the write it missed`) +
@@ -168,18 +179,21 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
 
   if (outside.length > 0) {
     lines.push('', 'Stale reads outside fault windows (first ones):');
-    for (const read of outside.slice(0, DETAIL_LINES)) lines.push(describeStale(read));
+    for (const read of outside.slice(0, DETAIL_LINES)) {
+      lines.push(describeStale(read, results.loadStartedMs));
+    }
   }
   if (insideTotal > 0) {
     lines.push('', 'Stale reads inside fault windows (first ones):');
     for (const read of [...inside.values()].flat().slice(0, DETAIL_LINES)) {
-      lines.push(describeStale(read));
+      lines.push(describeStale(read, results.loadStartedMs));
     }
   }
   if (failedOutside.length > 0) {
     lines.push('', 'Failed requests outside fault windows (first ones):');
-    for (const failure of failedOutside.slice(0, DETAIL_LINES))
-      lines.push(describeFailure(failure));
+    for (const failure of failedOutside.slice(0, DETAIL_LINES)) {
+      lines.push(describeFailure(failure, results.loadStartedMs));
+    }
   }
   lines.push('', problems.length === 0 ? 'PASS' : `FAIL: ${problems.join('; ')}`);
   return { text: lines.join('\n'), problems };
@@ -192,16 +206,16 @@ function kindsOf(reads: StaleRead[]): string {
   return ` [${[...kinds].map(([kind, n]) => `${kind}: ${n}`).join(', ')}]`;
 }
 
-function describeStale(read: StaleRead): string {
+function describeStale(read: StaleRead, originMs: number): string {
   const age = read.missed
     ? `, ${(read.sent.ms - read.missed.ms).toFixed(0)} ms after that write's response`
     : '';
   return (
-    `  at ${(read.sent.ms / 1000).toFixed(3)} s ${read.request} via ${read.instance}` +
+    `  at ${((read.sent.ms - originMs) / 1000).toFixed(3)} s ${read.request} via ${read.instance}` +
     ` (X-Cache ${read.xCache ?? '-'}): ${read.kind}: ${read.detail}${age}`
   );
 }
 
-function describeFailure(failure: FailedRequest): string {
-  return `  at ${(failure.sent.ms / 1000).toFixed(3)} s ${failure.request} via ${failure.instance}: ${failure.outcome}`;
+function describeFailure(failure: FailedRequest, originMs: number): string {
+  return `  at ${((failure.sent.ms - originMs) / 1000).toFixed(3)} s ${failure.request} via ${failure.instance}: ${failure.outcome}`;
 }

@@ -1,7 +1,12 @@
 import type { ProductPage } from '../apps/catalog/src/products/dto/product-page.dto';
 import type { ProductSummary } from '../apps/catalog/src/products/dto/product-summary.dto';
 import type { ProductView } from '../apps/catalog/src/products/dto/product-view.dto';
-import { type CatalogModel, contentOf, type ProductRecord } from './catalog-model';
+import {
+  type CatalogModel,
+  contentDifference,
+  contentOf,
+  type ProductRecord,
+} from './catalog-model';
 import type { HttpExchange } from './http-client';
 import type { Instant } from './soak-clock';
 
@@ -195,7 +200,7 @@ export class StaleReadChecker {
     if (known && known.content !== contentOf(shown)) {
       return {
         kind: 'fields older than its version',
-        detail: `version ${shown.version} as ${contentOf(shown)}, but version ${shown.version} is ${known.content} (from ${known.from})`,
+        detail: `version ${shown.version} with ${contentDifference(contentOf(shown), known.content)}: that version's fields as ${known.from} showed them`,
         missed: known.learnt,
       };
     }
