@@ -39,7 +39,7 @@ export class ProductRecord {
   readonly versions = new RaisingHistory();
   /** Reviews whose POST came back. */
   readonly reviewsAcknowledged = new CountingHistory();
-  /** Content per version, from write responses and database loads (X-Cache MISS or BYPASS). */
+  /** Content per version, from write responses and reads of the database (X-Cache BYPASS). */
   readonly contents = new Map<number, { content: string; learnt: Instant; from: string }>();
   /** The highest version acknowledged (or seeded): the body of the next PUT, the category. */
   latest: ProductSummary;

@@ -100,9 +100,9 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
 
   row(
     'fault windows',
-    windows.length === 0
+    planned.length === 0
       ? 'none'
-      : windows
+      : planned
           .map(
             (w) =>
               `${w.label} at ${at(w.start.ms)} (${w.end ? seconds(w.end.ms - w.start.ms) : 'never recovered'})`,

@@ -204,9 +204,10 @@ export class StaleReadChecker {
         missed: known.learnt,
       };
     }
-    // A load from the database this very request (not a hit): the content of its version.
-    if (!known && (xCache === 'MISS' || xCache === 'BYPASS')) {
-      this.model.learnContent(record, shown, received, `a ${xCache} read`);
+    // Read straight from the database (Redis unavailable): the content of its version. A MISS
+    // may be another caller's fill read back from a hash a patch has touched since, so no.
+    if (!known && xCache === 'BYPASS') {
+      this.model.learnContent(record, shown, received, 'a BYPASS read');
     }
     return undefined;
   }
