@@ -96,7 +96,9 @@ export class LoadGenerator {
     tally.record(operation.kind, `${method} ${path}`, backend.name, exchange, verdict);
     const id = 'id' in operation ? operation.id : (exchange.body as { id?: unknown })?.id;
     if (typeof id === 'number') {
-      this.deps.journal.record(id, `${method} ${path}`, backend.name, exchange);
+      // A PATCH's fields tell which of a racing pair did what.
+      const fields = operation.kind === 'patch' ? ` ${JSON.stringify(payload)}` : '';
+      this.deps.journal.record(id, `${method} ${path}${fields}`, backend.name, exchange);
     }
   }
 

@@ -11,7 +11,7 @@
  * Exits 1 when a stale read happens outside a fault window, a request fails outside one,
  * a stale read inside one outlives its TTL, a Redis key has no TTL, or an app crashes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OwnRedis, freePort } from '../test/support/own-redis';
@@ -187,6 +187,9 @@ async function main(): Promise<number> {
       vitals: monitor.vitals,
       memory,
       keys,
+      appLogs: new Map(
+        INSTANCE_NAMES.map((name) => [name, countLogLines(join(runDir, `app-${name}.log`))]),
+      ),
       incidents,
       boundsMs: {
         product: (TTL_SECONDS.product + TTL_SECONDS.grace) * 1000,
@@ -224,6 +227,17 @@ async function main(): Promise<number> {
     if (keep) log(`Kept ${runDir} (app logs, findings.json)`);
     else rmSync(runDir, { recursive: true, force: true });
   }
+}
+
+const ESC = String.fromCharCode(27);
+
+function countLogLines(path: string): { errors: number; warnings: number } {
+  // Nest's console logger colours its level names: strip the escapes first.
+  const text = readFileSync(path, 'utf8').replace(new RegExp(`${ESC}\\[[0-9;]*m`, 'g'), '');
+  return {
+    errors: (text.match(/^\[Nest\].* ERROR /gm) ?? []).length,
+    warnings: (text.match(/^\[Nest\].* WARN /gm) ?? []).length,
+  };
 }
 
 main().then(

@@ -29,6 +29,8 @@ export interface SoakResults {
   vitals: Map<string, InstanceVitals>;
   memory: MemoryRow[];
   keys?: RedisKeyAudit;
+  /** Lines each instance logged at ERROR and WARN level. */
+  appLogs: Map<string, { errors: number; warnings: number }>;
   /** Problems outside the figures: an app that crashed, a fault that never recovered. */
   incidents: string[];
   /** How long each kind of entry may live, in ms: the bound of a stale read inside a window. */
@@ -126,6 +128,13 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
       .join('; '),
   );
 
+  const loadMs = results.minutes * 60_000;
+  const shelteredMs = coveredMs(windows, results.loadStartedMs, results.loadStartedMs + loadMs);
+  row(
+    'checked strictly',
+    `${seconds(loadMs - shelteredMs)} of ${seconds(loadMs)} (the rest is inside fault windows)`,
+  );
+
   const outside: StaleRead[] = [];
   const inside = new Map<FaultWindow, StaleRead[]>();
   for (const read of stale) {
@@ -175,6 +184,15 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
     );
     if (keys.withoutTtl > 0) problems.push(`${keys.withoutTtl} Redis keys without a TTL`);
   }
+  row(
+    'app logs',
+    [...results.appLogs]
+      .map(
+        ([name, lines]) =>
+          `${name}: ${count(lines.errors)} errors, ${count(lines.warnings)} warnings`,
+      )
+      .join('; '),
+  );
   for (const incident of results.incidents) row('incident', incident);
 
   if (outside.length > 0) {
@@ -197,6 +215,22 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
   }
   lines.push('', problems.length === 0 ? 'PASS' : `FAIL: ${problems.join('; ')}`);
   return { text: lines.join('\n'), problems };
+}
+
+/** Milliseconds of [from, to] that at least one window covers. */
+function coveredMs(windows: FaultWindow[], from: number, to: number): number {
+  const spans = windows
+    .map((w) => [Math.max(from, w.start.ms), Math.min(to, w.end?.ms ?? to)])
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let reached = from;
+  for (const [start, end] of spans) {
+    if (end <= reached) continue;
+    total += end - Math.max(start, reached);
+    reached = end;
+  }
+  return total;
 }
 
 function kindsOf(reads: StaleRead[]): string {
