@@ -92,12 +92,13 @@ const LIMIT_WEIGHTS: Record<(typeof PAGE_LIMITS)[number], number> = {
 
 /**
  * The soak's request mix: Zipf-popular products (reads and writes alike, so writes race
- * reads and each other on the hot ones), category pages (first, last and in between, where
+ * reads and each other on the hot ones), Zipf-popular categories' pages (first, last and in between, where
  * a moved or created product shows), ids just created or about to be (404s cached as "not
  * found", then created), and deletes mostly of what the soak created.
  */
 export class OperationMix {
   private readonly zipf: ZipfSampler;
+  private readonly categoryZipf: ZipfSampler;
   private created = 0;
 
   constructor(
@@ -106,6 +107,7 @@ export class OperationMix {
     private readonly runTag: string,
   ) {
     this.zipf = new ZipfSampler(model.seededIds.length, 1, random);
+    this.categoryZipf = new ZipfSampler(model.categories.length, 1, random);
   }
 
   /** The next request, or requests to send at the same time through different instances. */
@@ -192,8 +194,7 @@ export class OperationMix {
   }
 
   private pageRead(): Operation {
-    const { categories } = this.model;
-    const category = categories[Math.floor(this.random() * categories.length)];
+    const category = this.model.categories[this.categoryZipf.next()];
     const limit = this.pick(LIMIT_WEIGHTS);
     const lastPage = Math.max(1, Math.ceil(this.model.categorySize(category) / limit));
     const roll = this.random();
