@@ -68,7 +68,6 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
   const row = (label: string, text: string) => lines.push(`${label.padEnd(22)}${text}`);
   const count = (n: number) => n.toLocaleString('en-US');
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const at = (ms: number) => seconds(ms - results.loadStartedMs);
 
   lines.push(results.description);
   const perSecond = tally.total / (results.minutes * 60);
@@ -100,16 +99,22 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
     problems.push(`${failedOutside.length} failed requests outside fault windows`);
   }
 
+  const byKind = new Map<string, number[]>();
+  for (const window of planned) {
+    const durations = byKind.get(faultOf(window)) ?? [];
+    durations.push(window.end ? window.end.ms - window.start.ms : Infinity);
+    byKind.set(faultOf(window), durations);
+  }
   row(
     'fault windows',
     planned.length === 0
       ? 'none'
-      : planned
+      : [...byKind]
           .map(
-            (w) =>
-              `${w.label} at ${at(w.start.ms)} (${w.end ? seconds(w.end.ms - w.start.ms) : 'never recovered'})`,
+            ([kind, durations]) =>
+              `${kind} x${durations.length} (${seconds(Math.min(...durations))} to ${seconds(Math.max(...durations))})`,
           )
-          .join(', '),
+          .join(', ') + ': from the fault until every cache was up again',
   );
 
   const unplannedMs = unplanned.reduce((sum, w) => sum + (w.end ? w.end.ms - w.start.ms : 0), 0);
@@ -147,26 +152,35 @@ export function renderSoakReport(results: SoakResults): SoakVerdict {
   row('stale reads outside', `${count(outside.length)} (must be 0)${kindsOf(outside)}`);
   if (outside.length > 0) problems.push(`${outside.length} stale reads outside fault windows`);
   const insideTotal = [...inside.values()].reduce((sum, reads) => sum + reads.length, 0);
-  row('stale reads inside', `${count(insideTotal)}${insideTotal ? ':' : ''}`);
+  row('stale reads inside', `${count(insideTotal)}${insideTotal ? ', by fault:' : ''}`);
+  // Per kind of fault: how long after it stale reads went on, and how old they were.
+  const byFault = new Map<string, { windows: number; reads: StaleRead[]; afterFaultMs: number }>();
   for (const [window, reads] of inside) {
-    const first = Math.min(...reads.map((r) => r.sent.ms));
+    const fault = faultOf(window);
+    const group = byFault.get(fault) ?? { windows: 0, reads: [], afterFaultMs: 0 };
+    group.windows += 1;
+    group.reads.push(...reads);
     const last = Math.max(...reads.map((r) => r.sent.ms));
-    const ages = reads.filter((r) => r.missed).map((r) => r.sent.ms - r.missed!.ms);
-    const oldest = ages.length ? Math.max(...ages) : undefined;
+    group.afterFaultMs = Math.max(group.afterFaultMs, last - window.start.ms);
+    byFault.set(fault, group);
     const overBound = reads.filter(
       (r) => r.missed && r.sent.ms - r.missed.ms > results.boundsMs[r.entry],
-    );
-    row(
-      '',
-      `${window.label} at ${at(window.start.ms)} (${window.end ? seconds(window.end.ms - window.start.ms) : 'open'}): ` +
-        `${reads.length} over ${seconds(last - first)}` +
-        ` (${seconds(first - window.start.ms)} to ${seconds(last - window.start.ms)} after the fault)` +
-        (oldest === undefined ? '' : `, the oldest ${seconds(oldest)} after the write it missed`) +
-        kindsOf(reads),
     );
     if (overBound.length > 0) {
       problems.push(`${overBound.length} stale reads inside ${window.label} outlived their TTL`);
     }
+  }
+  for (const [fault, group] of byFault) {
+    const ages = group.reads.filter((r) => r.missed).map((r) => r.sent.ms - r.missed!.ms);
+    row(
+      '',
+      `${fault}: ${count(group.reads.length)} in ${group.windows} windows, up to ` +
+        `${seconds(group.afterFaultMs)} after the fault` +
+        (ages.length
+          ? `, the oldest ${seconds(Math.max(...ages))} after the write it missed`
+          : '') +
+        kindsOf(group.reads),
+    );
   }
 
   for (const entry of memory) {
@@ -231,6 +245,11 @@ function coveredMs(windows: FaultWindow[], from: number, to: number): number {
     reached = end;
   }
   return total;
+}
+
+/** The kind of fault a window belongs to: 'app-restart (b)' and 'around app-restart (b)' are 'app-restart'. */
+function faultOf(window: FaultWindow): string {
+  return window.label.replace(/^around /, '').replace(/ \(.*\)$/, '');
 }
 
 function kindsOf(reads: StaleRead[]): string {
