@@ -165,7 +165,7 @@ async function main(): Promise<number> {
         process: 'redis',
         startBytes: memoryAtStart.redis,
         endBytes: keys ? residentBytes(keys.pid) : undefined,
-        note: plan.some((f) => f.kind === 'redis-kill')
+        note: injector.windows.some((w) => w.kind === 'redis-kill')
           ? "killed and restarted: the end is the last process's"
           : undefined,
       },
