@@ -34,13 +34,20 @@ export class CacheTelemetry {
   private readonly events?: Counter;
   private readonly loadDuration?: Histogram;
   private readonly attributes: { 'cache.name': string };
+  private knownDelegate?: object;
+  private delegateIsNoop = true;
 
   constructor(readonly cacheName: string) {
     this.otel = openTelemetry();
     this.attributes = { 'cache.name': cacheName };
     if (!this.otel) return;
     this.tracer = this.otel.trace.getTracer(INSTRUMENTATION);
-    const meter = this.otel.metrics.getMeter(INSTRUMENTATION);
+    // Metrics have no late-binding proxy: instruments from the no-op provider stay no-ops,
+    // so without an SDK registered by now there is nothing to count into (set the SDK up
+    // before the Nest app, as OpenTelemetry's docs say).
+    const meterProvider = this.otel.metrics.getMeterProvider();
+    if (meterProvider.constructor?.name === 'NoopMeterProvider') return;
+    const meter = meterProvider.getMeter(INSTRUMENTATION);
     this.reads = meter.createCounter('cache.reads', {
       description: 'Cached reads, by how they were served (cache.status)',
     });
@@ -55,7 +62,8 @@ export class CacheTelemetry {
 
   /** Runs a cached read in its span (active, so the loader's own spans nest under it). */
   read<R extends { status: CacheStatus }>(key: string, run: () => Promise<R>): Promise<R> {
-    if (!this.tracer && !cacheChannels.read.hasSubscribers) return run();
+    const tracer = this.activeTracer();
+    if (!tracer && !this.reads && !cacheChannels.read.hasSubscribers) return run();
     const started = performance.now();
     const finish = (status: CacheStatus | 'ERROR', span?: Span) => {
       if (span) {
@@ -72,7 +80,7 @@ export class CacheTelemetry {
         });
       }
     };
-    if (!this.tracer) {
+    if (!tracer) {
       return run().then(
         (result) => (finish(result.status), result),
         (error: unknown) => {
@@ -81,7 +89,7 @@ export class CacheTelemetry {
         },
       );
     }
-    return this.tracer.startActiveSpan(
+    return tracer.startActiveSpan(
       `cache.read ${this.cacheName}`,
       { attributes: { ...this.attributes, 'cache.key': key } },
       (span) =>
@@ -98,7 +106,8 @@ export class CacheTelemetry {
 
   /** Runs a loader in its own child span, timed for the load-duration histogram. */
   load<T>(key: string, run: () => Promise<T>): Promise<T> {
-    if (!this.tracer && !cacheChannels.load.hasSubscribers) return run();
+    const tracer = this.activeTracer();
+    if (!tracer && !this.loadDuration && !cacheChannels.load.hasSubscribers) return run();
     const started = performance.now();
     const finish = (error?: unknown, span?: Span) => {
       const durationMs = performance.now() - started;
@@ -119,8 +128,8 @@ export class CacheTelemetry {
           throw error;
         },
       );
-    if (!this.tracer) return timed();
-    return this.tracer.startActiveSpan(
+    if (!tracer) return timed();
+    return tracer.startActiveSpan(
       `cache.load ${this.cacheName}`,
       { attributes: { ...this.attributes, 'cache.key': key } },
       timed,
@@ -138,6 +147,22 @@ export class CacheTelemetry {
     if (cacheChannels.event.hasSubscribers) {
       cacheChannels.event.publish({ cache: this.cacheName, event, key });
     }
+  }
+
+  /**
+   * The tracer, once an OpenTelemetry SDK has registered a tracer provider; until then
+   * (or without the SDK) no span is started at all, so an app with the API but no SDK
+   * pays for none. The provider is looked up per call, since the SDK may start later.
+   */
+  private activeTracer(): Tracer | undefined {
+    if (!this.tracer) return undefined;
+    const provider = this.otel!.trace.getTracerProvider() as { getDelegate?: () => object };
+    const delegate = provider.getDelegate?.() ?? provider;
+    if (delegate !== this.knownDelegate) {
+      this.knownDelegate = delegate;
+      this.delegateIsNoop = delegate.constructor?.name === 'NoopTracerProvider';
+    }
+    return this.delegateIsNoop ? undefined : this.tracer;
   }
 
   private recordError(span: Span, error: unknown): void {
