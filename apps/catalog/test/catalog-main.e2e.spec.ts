@@ -1,14 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { startCatalogProcess, type CatalogProcess } from './support/catalog-process';
 import { TEST_REDIS_URL } from './support/test-catalog-config';
 import { connectTestRedis, deleteKeysUnder } from './support/test-redis';
-
-const REPO_ROOT = join(__dirname, '..', '..', '..');
-const MAIN = join(REPO_ROOT, 'apps', 'catalog', 'src', 'main.ts');
 
 // Compiling main.ts and its imports on the fly takes a few seconds on a busy machine.
 jest.setTimeout(60_000);
@@ -20,49 +17,24 @@ jest.setTimeout(60_000);
 describe('the catalog process under NODE_ENV=production with HOST=127.0.0.1', () => {
   const keyPrefix = `test-catalog-main-${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'catalog-main-e2e-'));
-  let child: ChildProcess;
-  let output = '';
+  let catalog: CatalogProcess;
   let baseUrl: string;
 
   beforeAll(async () => {
-    child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        SWC_NODE_PROJECT: 'tsconfig.json',
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        DB_PATH: join(dir, 'catalog.sqlite'),
-        DEMO_SEED: 'false',
-        REDIS_URL: TEST_REDIS_URL,
-        CACHE_KEY_PREFIX: keyPrefix,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    catalog = await startCatalogProcess({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DB_PATH: join(dir, 'catalog.sqlite'),
+      DEMO_SEED: 'false',
+      REDIS_URL: TEST_REDIS_URL,
+      CACHE_KEY_PREFIX: keyPrefix,
     });
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    baseUrl = await new Promise<string>((resolve, reject) => {
-      const poll = setInterval(() => {
-        const url = /Catalog API on (http:\/\/\S+?:\d+)/.exec(output)?.[1];
-        if (url) {
-          clearInterval(poll);
-          resolve(url);
-        }
-      }, 50);
-      child.once('exit', (code) => {
-        clearInterval(poll);
-        reject(new Error(`the catalog exited (${code}) before listening:\n${output}`));
-      });
-    });
+    baseUrl = catalog.baseUrl;
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await catalog?.stop();
     rmSync(dir, { recursive: true, force: true });
     const redis = await connectTestRedis(TEST_REDIS_URL);
     await deleteKeysUnder(redis, keyPrefix);
@@ -71,7 +43,7 @@ describe('the catalog process under NODE_ENV=production with HOST=127.0.0.1', ()
 
   it('listens on the address HOST names, and says so', () => {
     expect(baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(output).toMatch(/demo page and \/docs are off/);
+    expect(catalog.output()).toMatch(/demo page and \/docs are off/);
   });
 
   it.each([
