@@ -2,6 +2,7 @@ import { CACHE_ASIDE_REDIS_CLIENT } from '../../libs/cache-aside/src/cache-aside
 import { CommandDeadlines } from '../../libs/cache-aside/src/redis/command-deadlines';
 import { decodeEntry, encodeEntry } from '../../libs/cache-aside/src/serialization/cache-entry';
 import { decodeValue, encodeValue } from '../../libs/cache-aside/src/serialization/value-codec';
+import { CacheTelemetry } from '../../libs/cache-aside/src/observability/cache-telemetry';
 import { cacheKey } from 'nest-cache-aside';
 import type { BenchApp } from '../support/bench-app';
 import { makeProduct } from '../support/product-fixture';
@@ -79,6 +80,10 @@ export function hitPathCpuCases(memoryApp: BenchApp) {
   const loader = () => product;
   const service = memoryApp.cacheAside;
   const catalog = memoryApp.catalog;
+  // what the OpenTelemetry / diagnostics_channel hooks add to a hit when no SDK is
+  // registered (the API itself is installed here): the read wrapper and the hit's event
+  const telemetry = new CacheTelemetry('bench');
+  const resolvedHit = Promise.resolve({ value: product, status: 'HIT' as const });
 
   const cases: CpuCase[] = [
     { name: 'JSON.parse', baseline: 'JSON.parse', run: () => JSON.parse(json) },
@@ -97,6 +102,14 @@ export function hitPathCpuCases(memoryApp: BenchApp) {
       name: 'decodeEntry (header+codec)',
       baseline: 'JSON.parse',
       run: () => decodeEntry(entryText),
+    },
+    {
+      name: 'telemetry hooks of a hit, no OTel SDK',
+      baseline: 'JSON.parse',
+      run: () => {
+        telemetry.event('hits', key);
+        return telemetry.read(key, () => resolvedHit);
+      },
     },
     {
       name: 'await GET + JSON.parse',
