@@ -85,6 +85,34 @@ describe('options chosen by the loader at run time (real Redis)', () => {
       expect(await node.cache.getOrLoad('ctx:skip', loader)).toBe('draft 2');
     });
 
+    it('skipCache: callers waiting in another instance get the same result, one load in all', async () => {
+      const peer = await startCacheApp({ keyPrefix: prefix, earlyRefresh: false });
+      try {
+        let loads = 0;
+        const loader = async (load: { skipCache(): void }) => {
+          loads++;
+          await sleep(150);
+          load.skipCache();
+          return `draft ${loads}`;
+        };
+        const holder = node.cache.getOrLoad('ctx:handoff', loader);
+        await sleep(20); // the holder has the lease
+        const waiters = await Promise.all(
+          Array.from({ length: 5 }, () => peer.cache.getOrLoadWithStatus('ctx:handoff', loader)),
+        );
+        expect(await holder).toBe('draft 1');
+        expect(waiters).toEqual(
+          Array.from({ length: 5 }, () => ({ value: 'draft 1', status: 'MISS' })),
+        );
+        expect(loads).toBe(1);
+        expect(await redis.exists(`${prefix}:{ctx:handoff}`)).toBe(0);
+        // a caller that starts afterwards doesn't get the handed-off result: it loads
+        expect(await peer.cache.getOrLoad('ctx:handoff', loader)).toBe('draft 2');
+      } finally {
+        await peer.close();
+      }
+    });
+
     it('addTags: the entry belongs to the tags the loader added', async () => {
       let version = 1;
       const read = () =>

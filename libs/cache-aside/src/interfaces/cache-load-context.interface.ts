@@ -11,9 +11,9 @@ export interface CacheLoadContext {
   /** Adds tags to this result's entry, with the same guarantee as the call's `tags`. */
   addTags(...tags: string[]): void;
   /**
-   * Doesn't cache this result: it goes to this call and to the callers sharing its
-   * in-process flight; callers waiting in other processes load again, one of them under
-   * the lease.
+   * Doesn't cache this result: it goes to this call, to the callers sharing its in-process
+   * flight and to the callers waiting for this load in other processes (a hand-off record
+   * beside the lease, for a second); a caller that starts afterwards loads again.
    */
   skipCache(): void;
 }

@@ -7,6 +7,8 @@ export type LeaseReply =
   | { state: 'GRANTED'; entry: StoredEntry | null }
   | { state: 'HELD'; entry: StoredEntry | null; leaseTtlMs: number }
   | { state: 'FAILED'; entry: StoredEntry | null; failure: string }
+  /** The load this caller waited for isn't cached: its result, as a string entry. */
+  | { state: 'HANDOFF'; entry: StoredEntry | null; handoff: string }
   | { state: 'BACKOFF'; entry: StoredEntry };
 
 export interface ReadOrLeaseRequest {

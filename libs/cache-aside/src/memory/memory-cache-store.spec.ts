@@ -33,6 +33,24 @@ describe('MemoryCacheStore', () => {
   afterEach(() => jest.restoreAllMocks());
 
   describe('read-or-lease, as read-or-lease.lua', () => {
+    it('HANDOFF to a caller that waited for a load whose result is not cached; a new caller leases', async () => {
+      await store.readOrLease('k', lease('holder'));
+      const waitingSince = now;
+      advance(10);
+      await store.release('k', 'holder', { record: `h${now}|the result`, ttlMs: 1000 });
+      expect(
+        await store.readOrLease('k', lease('waiter', { waitingSinceMs: waitingSince })),
+      ).toEqual({
+        state: 'HANDOFF',
+        entry: null,
+        handoff: 'the result',
+      });
+      expect(await store.readOrLease('k', lease('newcomer', { mayServeStale: true }))).toEqual({
+        state: 'GRANTED',
+        entry: null,
+      });
+    });
+
     it('GRANTED to the first caller of a missing key, HELD (with the lease time left) to the next', async () => {
       expect(await store.readOrLease('k', lease('a'))).toEqual({ state: 'GRANTED', entry: null });
       advance(300);

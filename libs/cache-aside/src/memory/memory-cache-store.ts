@@ -19,6 +19,8 @@ import { MemoryTagIndex } from './memory-tag-index';
 const FRESH_UNTIL = /^\d+\|(\d+)\|/;
 /** A failure record: `<failedAtMs>|<message>`. */
 const FAILED_AT = /^(\d+)\|/;
+/** A hand-off record: `h<atMs>|<entry>`, a result not cached, for the load's waiters. */
+const HANDED_OFF_AT = /^h(\d+)\|/;
 /** The value codec writes a plain number as 'J<number>' (patch-entry.lua reads it so). */
 const PLAIN_NUMBER = /^J(-?[\d.eE+-]+)$/;
 
@@ -102,7 +104,13 @@ export class MemoryCacheStore implements CacheStore {
       if (waitingSince > 0 && failedAt !== undefined && Number(failedAt) >= waitingSince) {
         return { state: 'FAILED', entry, failure };
       }
-      if (entry !== null && request.mayServeStale) return { state: 'BACKOFF', entry };
+      const handedOffAt = HANDED_OFF_AT.exec(failure)?.[1];
+      if (waitingSince > 0 && handedOffAt !== undefined && Number(handedOffAt) >= waitingSince) {
+        return { state: 'HANDOFF', entry, handoff: failure.slice(failure.indexOf('|') + 1) };
+      }
+      if (failedAt !== undefined && entry !== null && request.mayServeStale) {
+        return { state: 'BACKOFF', entry };
+      }
     }
     if (this.leases.get(key) === undefined) {
       this.leases.set(key, request.token, request.leaseTtlMs);

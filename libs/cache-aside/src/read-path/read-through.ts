@@ -14,6 +14,12 @@ import { Semaphore } from './semaphore';
 import { SettleWaiters } from './settle-waiters';
 import { SingleFlight } from './single-flight';
 
+/**
+ * How long a result that isn't cached stays readable for the callers that were waiting for
+ * its load: they are woken at once (pub/sub), or by the fallback poll within 225 ms.
+ */
+const HANDOFF_TTL_MS = 1000;
+
 /** A loader; it may take the load's context to choose its result's TTL, tags, or no caching. */
 export type Loader<T> = (load: CacheLoadContext) => T | Promise<T>;
 
@@ -194,6 +200,18 @@ export class ReadThrough {
             return this.refreshOrServeStale(key, token, loader, policy, stale, startedMs);
           }
           return this.loadAndFill(key, token, loader, policy, current, hardDeadline);
+        case 'HANDOFF': {
+          // the load this caller waited for isn't cached: its result, if still current
+          const handed = this.entries.decode<T>(key, reply.handoff);
+          if (
+            handed &&
+            (handed.tagging.tags.length === 0 || (await this.entries.isCurrent(handed)) === true)
+          ) {
+            return { value: handed.value, status: 'MISS' };
+          }
+          waitingSinceMs = undefined; // not usable: lease or wait as a new caller would
+          break;
+        }
         case 'FAILED':
           if (stale) return this.serveStale(stale);
           throw new CacheLoadFailedError(key, reply.failure.slice(reply.failure.indexOf('|') + 1));
@@ -345,19 +363,34 @@ export class ReadThrough {
     }
     clearInterval(keepAlive);
     const loadMs = performance.now() - started;
-    const freshMs = this.freshMsFor(key, value, policy, load);
-    const entryTtlMs = entryTtlMsOf(freshMs ?? 0, policy);
-    const tagging =
-      freshMs !== undefined && !load.skipped && policy.shouldCache(value)
-        ? await this.fillTags.finish(key, tagged, value, policy, entryTtlMs, load.tags)
-        : undefined;
-    const encoded =
-      tagging && this.entries.encode(key, value, freshMs!, loadMs, policy.storage, tagging);
+    const chosenFreshMs = this.freshMsFor(key, value, policy, load);
+    const cacheIt = chosenFreshMs !== undefined && !load.skipped && policy.shouldCache(value);
+    const freshMs = chosenFreshMs ?? freshMsOf(policy.ttlMs, policy);
+    const entryTtlMs = entryTtlMsOf(freshMs, policy);
+    const tagging = await this.fillTags.finish(key, tagged, value, policy, entryTtlMs, load.tags);
     try {
-      if (!encoded) {
-        await this.store.release(key, token);
-      } else if (!(await this.store.fill(key, token, encoded, entryTtlMs))) {
-        this.diagnostics.count('rejectedFills', key);
+      const encoded =
+        cacheIt &&
+        tagging &&
+        this.entries.encode(key, value, freshMs, loadMs, policy.storage, tagging);
+      if (encoded) {
+        if (!(await this.store.fill(key, token, encoded, entryTtlMs))) {
+          this.diagnostics.count('rejectedFills', key);
+        }
+      } else {
+        // Not cached: hand the result to the callers in other processes that were waiting
+        // for this load (the tag check still applies to them), instead of each loading again.
+        const handoff =
+          cacheIt === false && tagging
+            ? this.entries.encode(key, value, freshMs, loadMs, 'string', tagging)
+            : undefined;
+        await this.store.release(
+          key,
+          token,
+          typeof handoff === 'string'
+            ? { record: `h${Date.now()}|${handoff}`, ttlMs: HANDOFF_TTL_MS }
+            : undefined,
+        );
       }
     } catch (error) {
       this.diagnostics.redisFailed('fill', error);

@@ -199,6 +199,8 @@ export class RedisCacheStore implements CacheStore {
         return { state, entry, leaseTtlMs: Number(detail) };
       case 'FAILED':
         return { state, entry, failure: String(detail) };
+      case 'HANDOFF':
+        return { state, entry, handoff: String(detail) };
       case 'BACKOFF':
         return { state, entry: entry! };
       case 'FRESH':

@@ -6,7 +6,9 @@
   KEYS[1]  value key   <prefix>:{<key>}  (a string, a hash with the header in field _m,
                                          or a RedisJSON document with it at $.m)
   KEYS[2]  lease key   <prefix>:{<key>}:lease
-  KEYS[3]  failure key <prefix>:{<key>}:failure  ('<failedAtMs>|<message>', set by a failed load)
+  KEYS[3]  failure key <prefix>:{<key>}:failure  ('<failedAtMs>|<message>', set by a failed load,
+                                               or 'h<atMs>|<entry>', a result handed to
+                                               the waiters of a load that doesn't cache it)
   ARGV[1]  lease token (random, per load)
   ARGV[2]  lease time to live, milliseconds
   ARGV[3]  caller's clock, epoch milliseconds (entries store their fresh-until on that clock)
@@ -14,7 +16,8 @@
            The lease is granted only if that entry is still the current one, so a key
            refreshed by someone else a moment ago is not refreshed twice.
   ARGV[5]  waiting since, epoch milliseconds, or '0' for a new caller. A waiter whose
-           load failed meanwhile gets that failure instead of loading again.
+           load failed meanwhile gets that failure instead of loading again; one whose
+           load's result was not to be cached gets that result (a hand-off record).
   ARGV[6]  '1' when the caller may serve a stale entry: during the back-off after a
            failed load it gets BACKOFF instead of loading.
 
@@ -24,6 +27,7 @@
     'GRANTED'  this caller holds the lease; entry is the current (stale) value or nil
     'HELD'     another caller holds the lease; detail is its time to live in ms
     'FAILED'   the load this caller waited for failed; detail is the failure record
+    'HANDOFF'  the load this caller waited for isn't cached; detail is its result's entry
     'BACKOFF'  a load failed recently: serve the stale entry, don't load
 ]]
 local entry = false
@@ -51,12 +55,16 @@ elseif freshUntil and freshUntil > tonumber(ARGV[3]) then
 end
 local failure = redis.call('GET', KEYS[3])
 if failure then
-  local failedAt = tonumber(string.match(failure, '^(%d+)|'))
   local waitingSince = tonumber(ARGV[5])
+  local failedAt = tonumber(string.match(failure, '^(%d+)|'))
+  local handedOffAt = tonumber(string.match(failure, '^h(%d+)|'))
   if waitingSince > 0 and failedAt and failedAt >= waitingSince then
     return { 'FAILED', entry or false, failure }
   end
-  if entry and ARGV[6] == '1' then
+  if waitingSince > 0 and handedOffAt and handedOffAt >= waitingSince then
+    return { 'HANDOFF', entry or false, string.sub(failure, string.find(failure, '|', 1, true) + 1) }
+  end
+  if failedAt and entry and ARGV[6] == '1' then
     return { 'BACKOFF', entry, 0 }
   end
 end

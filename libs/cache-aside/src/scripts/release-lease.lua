@@ -10,8 +10,9 @@
   ARGV[1]  lease token
   ARGV[2]  fill notification channel
   ARGV[3]  logical key (the notification message)
-  ARGV[4]  failure record time to live, milliseconds (0: not a failure)
-  ARGV[5]  failure record '<failedAtMs>|<message>'
+  ARGV[4]  record time to live, milliseconds (0: no record)
+  ARGV[5]  the record: a failure '<failedAtMs>|<message>', or a hand-off 'h<atMs>|<entry>'
+           (a result not to be cached, for the callers that were waiting for it)
 
   Returns 1 when the lease was ours and is released, 0 otherwise.
 ]]
