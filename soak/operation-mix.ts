@@ -1,15 +1,10 @@
 import { PAGE_LIMITS } from '../apps/catalog/src/products/dto/list-products-query.dto';
+import type { DemoProductRow } from '../apps/catalog/src/seed/demo-catalog.generator';
 import type { CatalogModel, ProductRecord } from './catalog-model';
 import { ZipfSampler } from './zipf-sampler';
 
-interface ProductBody {
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  priceCents: number;
-  stock: number;
-}
+/** What PUT and POST send: the fields the demo's own generator makes a product of. */
+type ProductBody = DemoProductRow;
 
 export type Operation =
   | { kind: 'read-product'; id: number }

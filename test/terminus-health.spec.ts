@@ -54,6 +54,16 @@ async function createAppUser(admin: TestRedis): Promise<void> {
   await admin.sendCommand(['ACL', 'SETUSER', 'app', 'on', '>app-secret', '~*', '&*', '+@all']);
 }
 
+/** Asks `/health` until it says ok (the cache reconnects and replays by itself), or gives up. */
+async function healthOnceOk(app: INestApplication, attempts = 100) {
+  let res = await request(app.getHttpServer()).get('/health');
+  for (let i = 0; i < attempts && res.body.status !== 'ok'; i++) {
+    await sleep(50);
+    res = await request(app.getHttpServer()).get('/health');
+  }
+  return res;
+}
+
 const UNAVAILABLE = 'Redis is unavailable: reads go to the loaders (X-Cache: BYPASS)';
 const UNTRUSTED =
   'Redis answers, but evictions that failed while it was unreachable are not applied yet: reads go to the loaders until they are';
@@ -115,11 +125,7 @@ describe('CacheHealthIndicator (nest-cache-aside/terminus, a redis-server of our
       await admin.sendCommand(['ACL', 'SETUSER', 'app', '+@all']);
     }
     // The check applies the pending eviction itself once writes go through again.
-    let res = await health();
-    for (let i = 0; i < 50 && res.body.status !== 'ok'; i++) {
-      await sleep(50);
-      res = await health();
-    }
+    const res = await healthOnceOk(app);
     expect(res.status).toBe(200);
     expect(res.body.info).toEqual({ cache: { status: 'up' } });
     expect(await admin.exists('cache:{product:1}')).toBe(0);
@@ -143,11 +149,7 @@ describe('CacheHealthIndicator (nest-cache-aside/terminus, a redis-server of our
     admin.destroy();
     admin = await connectTestRedis(server.url);
     await createAppUser(admin);
-    let res = await health();
-    for (let i = 0; i < 100 && res.body.status !== 'ok'; i++) {
-      await sleep(50);
-      res = await health();
-    }
+    const res = await healthOnceOk(app);
     expect(res.body).toMatchObject({ status: 'ok', info: { cache: { status: 'up' } } });
   });
 
@@ -221,11 +223,7 @@ describe('a Redis that refuses writes (OOM under maxmemory, noeviction)', () => 
       await admin.configSet({ maxmemory: '0' });
     }
     // writes are taken again: the pending invalidation is applied and health is up
-    let res = await request(app.getHttpServer()).get('/health');
-    for (let i = 0; i < 50 && res.body.status !== 'ok'; i++) {
-      await sleep(50);
-      res = await request(app.getHttpServer()).get('/health');
-    }
+    const res = await healthOnceOk(app);
     expect(res.body.info).toEqual({ cache: { status: 'up' } });
     expect(cache.stats().writesRefusedSince).toBeNull();
     expect(cache.stats().pendingEvictions).toBe(0);

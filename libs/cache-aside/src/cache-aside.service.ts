@@ -176,14 +176,9 @@ export class CacheAsideService implements OnModuleDestroy {
         properties.map((name) => PROPERTY_FIELD_PREFIX + name),
       );
       if (!found) return undefined;
-      const { freshUntilMs, loadMs, tagging } = decodeHeader(found[HEADER_FIELD]);
+      const { freshUntilMs, tagging } = decodeHeader(found[HEADER_FIELD]);
       if (Date.now() >= freshUntilMs) return undefined;
-      const current = await this.entries.isCurrent({
-        value: undefined,
-        freshUntilMs,
-        loadMs,
-        tagging,
-      });
+      const current = await this.entries.isCurrent({ tagging });
       return current === true ? (decodeProperties(found) as Partial<T>) : undefined;
     } catch (error) {
       if (isWrongType(error)) return undefined;

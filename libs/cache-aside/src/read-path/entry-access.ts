@@ -62,7 +62,7 @@ export class EntryAccess {
    * entry is always current. 'unavailable' when Redis couldn't tell.
    */
   async isCurrent(
-    entry: CacheEntry,
+    entry: Pick<CacheEntry, 'tagging'>,
     prefetched?: Promise<KnownTagVersions | undefined>,
   ): Promise<boolean | 'unavailable'> {
     if (entry.tagging.tags.length === 0) return true;

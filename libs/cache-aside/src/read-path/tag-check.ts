@@ -26,7 +26,7 @@ export class TagCheck {
 
   /** Rejects when Redis can't tell (the caller treats that as Redis being unavailable). */
   async isCurrent(
-    entry: CacheEntry,
+    entry: Pick<CacheEntry, 'tagging'>,
     prefetched?: Promise<KnownTagVersions | undefined>,
   ): Promise<boolean> {
     const { tags, sequence } = entry.tagging;
