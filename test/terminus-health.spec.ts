@@ -229,3 +229,62 @@ describe('a Redis that refuses writes (OOM under maxmemory, noeviction)', () => 
     expect(cache.stats().pendingEvictions).toBe(0);
   });
 });
+
+@Controller('health')
+class SessionsHealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly cache: CacheHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.cache.check('sessions', { cache: 'sessions' })]);
+  }
+}
+
+describe('CacheHealthIndicator for a named cache, in an app with named caches only', () => {
+  let server: OwnRedis;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    server = await OwnRedis.start();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CacheAsideModule.forRoot({
+          name: 'sessions',
+          redis: server.url,
+          commandTimeoutMs: 100,
+          breakerOpenMs: 200,
+        }),
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [SessionsHealthController],
+      providers: [CacheHealthIndicator],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await server.kill();
+  });
+
+  it('checks the cache it names: up, then degraded once its Redis is gone', async () => {
+    const up = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(up.body.info).toEqual({ sessions: { status: 'up' } });
+    await server.kill();
+    const degraded = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(degraded.body.info.sessions).toMatchObject({ status: 'degraded', message: UNAVAILABLE });
+  });
+
+  it('a cache no module defines is a clear error', async () => {
+    const indicator = app.get(CacheHealthIndicator);
+    await expect(indicator.check('x', { cache: 'carts' })).rejects.toThrow(
+      "CacheHealthIndicator.check('x'): no cache named 'carts' is defined (CacheAsideModule.forRoot({ name: 'carts' }))",
+    );
+    await expect(indicator.check('x')).rejects.toThrow(/no cache without a name/);
+  });
+});

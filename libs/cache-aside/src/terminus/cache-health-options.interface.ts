@@ -9,4 +9,6 @@ export interface CacheHealthCheckOptions {
    * @default 'degraded'
    */
   whenUnavailable?: 'degraded' | 'down';
+  /** The named cache to check (`forRoot({ name })`). @default the unnamed (default) cache */
+  cache?: string;
 }
