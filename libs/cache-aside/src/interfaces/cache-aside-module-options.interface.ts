@@ -1,4 +1,5 @@
 import type { RedisClientOptions, RedisClusterOptions, RedisSentinelOptions } from 'redis';
+import type { NearCacheOptions } from './near-cache-options.interface';
 import type { CacheLoadOptions } from './cache-load-options.interface';
 
 /**
@@ -191,6 +192,15 @@ export interface CacheAsideModuleOptions {
    * @default {}
    */
   profiles?: Record<string, Omit<CacheLoadOptions, 'profile' | 'tags'>>;
+  /**
+   * A near cache in this process in front of Redis: hits answered from memory, with no
+   * round trip, and kept coherent by Redis client tracking (any change of a key in Redis
+   * drops it here within the time Redis takes to tell us; read-your-writes in the
+   * writing process). `true` for the defaults. Ignored with `store: 'memory'`.
+   * See docs/near-cache.md for what it guarantees and costs.
+   * @default false
+   */
+  nearCache?: boolean | NearCacheOptions;
   /**
    * Put every entry this module writes in one internal tag, so `evictAll()` can
    * invalidate them all at once without scanning the keyspace. Costs what a tag costs:

@@ -23,6 +23,13 @@ export interface CacheLoadOptions<T = unknown> {
    * @default 'string'
    */
   storage?: CacheStorage;
+  /**
+   * Whether this read uses the module's near cache (module option `nearCache`): `false`
+   * for values that must come from Redis every time, `true` to opt in when the module's
+   * `nearCache.byDefault` is false. Needs the module option.
+   * @default the module's `nearCache.byDefault`
+   */
+  nearCache?: boolean;
   /** Time to live in seconds. @default the module's `defaultTtlSeconds` */
   ttlSeconds?: number;
   /**

@@ -1,9 +1,14 @@
 /** How a cached read was served. */
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
 
+/** Where a hit came from: this process's near cache, or Redis. */
+export type CacheHitSource = 'near' | 'redis';
+
 export interface CacheResult<T> {
   value: T;
   status: CacheStatus;
+  /** For a HIT: whether the near cache answered it (no round trip) or Redis did. */
+  source?: CacheHitSource;
 }
 
 /** Counters since start (or the last `resetStats()`), per process. */
@@ -40,6 +45,16 @@ export interface CacheStats {
   softTimeouts: number;
   /** Calls failed with CacheLoadTimeoutError: the load took longer than `hardTimeoutMs`. */
   hardTimeouts: number;
+  /** Hits the near cache answered, with no round trip (also counted in `hits`). */
+  nearHits: number;
+  /** Reads that used the near cache and found nothing usable there (they went to Redis). */
+  nearMisses: number;
+  /** Near-cache entries dropped to stay within `maxEntries` / `maxBytes`. */
+  nearEvictions: number;
+  /** Near-cache entries dropped because their key (or one of their tags) changed in Redis or was written here. */
+  nearInvalidations: number;
+  /** Times the whole near cache was dropped: the tracking connection was lost or reconnected, or Redis was flushed. */
+  nearFlushes: number;
 }
 
 export type CacheEventName = keyof CacheStats;
@@ -66,4 +81,15 @@ export interface CacheStatsSnapshot extends CacheStats {
   writesRefusedSince: number | null;
   /** Evictions that failed and wait to be applied: until they are, this process's reads bypass the cache. */
   pendingEvictions: number;
+  /** The near cache now, or null when the module has none. */
+  near: NearCacheState | null;
+}
+
+/** The near cache's state, in `stats()`. */
+export interface NearCacheState {
+  entries: number;
+  /** Sum of the entries' encoded sizes. */
+  bytes: number;
+  /** Whether Redis is delivering invalidations now; while not, the near cache is empty and unused. */
+  tracking: boolean;
 }

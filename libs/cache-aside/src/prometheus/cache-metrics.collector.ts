@@ -62,6 +62,26 @@ const SOURCES: Record<CacheEventName, MetricSource> = {
     name: 'hard_timeouts_total',
     help: 'Calls failed because their load took longer than the hard timeout',
   },
+  nearHits: {
+    name: 'near_hits_total',
+    help: 'Hits answered by the near cache in this process, with no Redis round trip (also in reads_total)',
+  },
+  nearMisses: {
+    name: 'near_misses_total',
+    help: 'Reads that used the near cache and went on to Redis',
+  },
+  nearEvictions: {
+    name: 'near_evictions_total',
+    help: 'Near-cache entries dropped to stay within maxEntries / maxBytes',
+  },
+  nearInvalidations: {
+    name: 'near_invalidations_total',
+    help: 'Near-cache entries dropped because their key or a tag of theirs changed',
+  },
+  nearFlushes: {
+    name: 'near_flushes_total',
+    help: 'Times the whole near cache was dropped (tracking connection lost or reconnected, Redis flushed)',
+  },
 };
 
 /**

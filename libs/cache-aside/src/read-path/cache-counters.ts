@@ -54,5 +54,10 @@ function emptyStats(): CacheStats {
     redisErrors: 0,
     softTimeouts: 0,
     hardTimeouts: 0,
+    nearHits: 0,
+    nearMisses: 0,
+    nearEvictions: 0,
+    nearInvalidations: 0,
+    nearFlushes: 0,
   };
 }
