@@ -254,6 +254,7 @@ export class CacheAsideService implements OnModuleDestroy {
       redisFailingSince,
       writesRefusedSince,
       pendingEvictions: this.invalidator.pendingCount,
+      near: null,
     };
   }
 
