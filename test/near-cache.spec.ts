@@ -1,4 +1,5 @@
 import type { CacheAsideModuleOptions } from 'nest-cache-aside';
+import type { NearCache } from '../libs/cache-aside/src/near-cache/near-cache';
 import { sleep, startCacheApp, type CacheApp } from './support/cache-app';
 import { connectTestRedis, deletePrefix, uniquePrefix, type TestRedis } from './support/redis';
 
@@ -95,6 +96,46 @@ describe('near cache', () => {
     expect((await read(b, 2)).value).toEqual({ id: 2, round: 2 });
   });
 
+  describe('a value whose key changed while its read was in flight is not kept', () => {
+    /**
+     * The reader's GET returns the old value; before the reply is handed on, another
+     * instance deletes the key and the reader receives Redis's invalidation. Returns what
+     * the reader serves next.
+     */
+    async function readRacingADelete(unsafe: boolean): Promise<{ value: string; source?: string }> {
+      const reader = await instance();
+      const writer = await instance();
+      nearCacheOf(reader).unsafeSkipInFlightCheck = unsafe;
+      let version = 'v1';
+      await reader.cache.getOrLoad('race', () => version);
+      await sleep(50); // the fill's own invalidation has arrived: the key isn't in memory
+      expect(reader.cache.stats().near?.entries).toBe(0);
+      const delivered = invalidationsOf(reader, `${prefix}:{race}`);
+      const read = reader.store.read.bind(reader.store);
+      reader.store.read = async (key, storage) => {
+        const stored = await read(key, storage); // 'v1', from Redis
+        reader.store.read = read;
+        version = 'v2';
+        await writer.cache.del('race');
+        await delivered; // the invalidation reached the reader while its read was in flight
+        return stored;
+      };
+      expect(await reader.cache.getOrLoadWithStatus('race', () => version)).toMatchObject({
+        value: 'v1', // it began before the delete: serving it is fine, keeping it is not
+        source: 'redis',
+      });
+      return reader.cache.getOrLoadWithStatus('race', () => version);
+    }
+
+    it('the next read loads the new value', async () => {
+      expect(await readRacingADelete(false)).toMatchObject({ value: 'v2', status: 'MISS' });
+    });
+
+    it('without the in-flight check (test-only switch) the old value stays in memory', async () => {
+      expect(await readRacingADelete(true)).toMatchObject({ value: 'v1', source: 'near' });
+    });
+  });
+
   it('never serves an entry past its fresh time, nor past maxTtlSeconds', async () => {
     const { cache } = await instance({ nearCache: { maxTtlSeconds: 0.3 } });
     let loads = 0;
@@ -163,6 +204,22 @@ describe('near cache', () => {
     await warm(() => cache.getOrLoadWithStatus('opted', () => 1, { nearCache: true }));
   });
 });
+
+function nearCacheOf(app: CacheApp): NearCache {
+  return (app.cache as unknown as { near: NearCache }).near;
+}
+
+/** Resolves when the app's tracking connection has delivered an invalidation of `redisKey`. */
+function invalidationsOf(app: CacheApp, redisKey: string): Promise<void> {
+  const feed = app.store.changeFeed;
+  const changed = feed.changed;
+  return new Promise((resolve) => {
+    (feed as { changed: typeof changed }).changed = (keys) => {
+      changed(keys);
+      if (keys?.includes(redisKey)) resolve();
+    };
+  });
+}
 
 /**
  * Reads until the near cache answers. A fill is a change of the key like any other: its

@@ -1,4 +1,5 @@
 import { CacheLoadFailedError } from 'nest-cache-aside';
+import type { NearCache } from '../libs/cache-aside/src/near-cache/near-cache';
 import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
 import { connectTestRedis, deletePrefix, uniquePrefix, type TestRedis } from './support/redis';
 import { SqliteRows, type Row } from './support/sqlite-rows';
@@ -146,8 +147,16 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
      * rows. `tags`: entries join the tag 'rows' and every other write invalidates the tag
      * instead of deleting the key; `grace`: short TTLs with grace, so stale entries are served.
      */
-    async function randomRace(variant: { tags?: boolean; grace?: boolean } = {}): Promise<number> {
-      const writerNode = await anotherNode();
+    async function randomRace(
+      variant: { tags?: boolean; grace?: boolean; near?: boolean; unsafeNear?: boolean } = {},
+    ): Promise<number> {
+      // near: readers and writer each with a near cache (the readers' is what could go stale)
+      const near = variant.near ? { nearCache: true } : {};
+      const writerNode = await anotherNode(near);
+      const readerNode = variant.near ? await anotherNode(near) : node;
+      if (variant.unsafeNear) {
+        (readerNode.cache as unknown as { near: NearCache }).near.unsafeSkipInFlightCheck = true;
+      }
       const keys = Array.from({ length: 50 }, (_, i) => i + 1);
       const deadline = Date.now() + 2000;
       const options = {
@@ -163,7 +172,7 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
       const readers = Array.from({ length: 40 }, async () => {
         while (Date.now() < deadline) {
           const id = keys[Math.floor(Math.random() * keys.length)];
-          await node.cache.getOrLoad(`row:${id}`, loadRow(id), options);
+          await readerNode.cache.getOrLoad(`row:${id}`, loadRow(id), options);
         }
       });
       let writes = 0;
@@ -180,8 +189,8 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
       await sleep(100); // quiescence: in-flight loads have filled or been rejected
       let stale = 0;
       for (const id of keys) {
-        // what a caller gets now, stale (grace) entries included
-        const served = await node.cache.getOrLoad(`row:${id}`, loadRow(id), options);
+        // what a caller gets now, stale (grace) and near-cache entries included
+        const served = await readerNode.cache.getOrLoad(`row:${id}`, loadRow(id), options);
         if (served.version !== rows.read(id).version) stale++;
       }
       await node.cache.del(...keys.map((id) => `row:${id}`));
@@ -198,6 +207,25 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
 
     it('the same race with grace (stale entries served while they refresh): 0 stale', async () => {
       expect(await randomRace({ grace: true })).toBe(0);
+    });
+
+    it.each([
+      ['alone', {}],
+      ['with tags', { tags: true }],
+      ['with grace', { grace: true }],
+    ])('the same race with near caches (%s): 0 stale in memory either', async (_label, variant) => {
+      expect(await randomRace({ ...variant, near: true })).toBe(0);
+    });
+
+    it('the same race with near caches, without the in-flight check (test-only switch), finds stale keys in memory', async () => {
+      let stale = 0;
+      for (let round = 0; round < 4 && stale === 0; round++) {
+        stale = await randomRace({ near: true, unsafeNear: true });
+      }
+      console.info(
+        `randomized race, near cache without the in-flight check: ${stale} of 50 keys stale`,
+      );
+      expect(stale).toBeGreaterThan(0);
     });
 
     it('the same randomized race without the lease check finds stale keys', async () => {

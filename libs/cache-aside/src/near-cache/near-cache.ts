@@ -56,6 +56,8 @@ export class NearCache implements StoreChangeListener {
   private tagGeneration = 0;
   private usedBytes = 0;
   private tracking = false;
+  /** Test-only: keep values whatever happened while their read was in flight, to show the race the rule prevents. */
+  unsafeSkipInFlightCheck = false;
 
   constructor(
     private readonly settings: NearCacheSettings,
@@ -107,15 +109,12 @@ export class NearCache implements StoreChangeListener {
     const reading = this.reading.get(ticket.key)!;
     const unchanged = reading.generation === ticket.generation;
     if (--reading.readers === 0) this.reading.delete(ticket.key);
-    if (
-      entry === undefined ||
+    if (entry === undefined || !this.tracking) return;
+    const changedMeanwhile =
       !unchanged ||
-      !this.tracking ||
       ticket.epoch !== this.epoch ||
-      (entry.tagging.tags.length > 0 && ticket.tagGeneration !== this.tagGeneration)
-    ) {
-      return;
-    }
+      (entry.tagging.tags.length > 0 && ticket.tagGeneration !== this.tagGeneration);
+    if (changedMeanwhile && !this.unsafeSkipInFlightCheck) return;
     const bytes = entry.storedBytes ?? 0;
     const now = Date.now();
     const expiresAtMs = Math.min(entry.freshUntilMs, now + this.settings.maxTtlSeconds * 1000);
