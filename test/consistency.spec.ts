@@ -46,11 +46,12 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
   }
 
   describe('a tag invalidation racing loads of its entries in another process', () => {
-    const tagRace = (tagging: RowTagging) =>
+    const tagRace = (tagging: RowTagging, nearCache = false) =>
       raceTagInvalidations({
         redis: REDIS_URL,
-        prefix: `${prefix}-race-${tagging}`,
+        prefix: `${prefix}-race-${tagging}${nearCache ? '-near' : ''}`,
         tagging,
+        nearCache,
         startApp: (options) => anotherNode(options),
         cleanUp: (racePrefix) => deletePrefix(redis, racePrefix).then(() => undefined),
       });
@@ -61,6 +62,10 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
 
     it('tags from the result: no entry escapes the next invalidation', async () => {
       expect(await tagRace('tagsFromResult')).toBe(0);
+    });
+
+    it('with near caches in both processes: neither serves an old row once Redis delivered the invalidation', async () => {
+      expect(await tagRace('tags', true)).toBe(0);
     });
   });
 

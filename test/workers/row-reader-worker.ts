@@ -30,6 +30,20 @@ export interface RowReaderScenario {
   /** The loader waits up to this long after reading its row: the window a write can slip into. */
   loaderJitterMs: number;
   commandTimeoutMs?: number;
+  /** With a near cache (module option `nearCache: true`). */
+  nearCache?: boolean;
+  /**
+   * After the race: stay up and sweep every row every few ms, printing a
+   * {@link RowSweep} line each time, until killed (the test checks what a read serves
+   * after its last write).
+   */
+  sweepAfterRace?: boolean;
+}
+
+/** Every row's version as a read served it, in a sweep that began at `startedAtMs`. */
+export interface RowSweep {
+  startedAtMs: number;
+  versions: number[];
 }
 
 export interface RowReaderReport {
@@ -49,6 +63,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       graceSeconds: scenario.graceSeconds,
       earlyRefresh: false,
       commandTimeoutMs: scenario.commandTimeoutMs ?? 500, // a busy 2-core box: see cache-worker.ts
+      nearCache: scenario.nearCache,
     }),
   ],
 })
@@ -98,6 +113,13 @@ async function main() {
   );
   report.stats = cache.stats();
   process.stdout.write(`${JSON.stringify(report)}\n`);
+  for (; scenario.sweepAfterRace; await sleep(5)) {
+    const startedAtMs = Date.now();
+    const versions: number[] = [];
+    for (let id = 1; id <= scenario.rowCount; id++) versions.push((await read(id)).version);
+    const sweep: RowSweep = { startedAtMs, versions };
+    process.stdout.write(`${JSON.stringify(sweep)}\n`);
+  }
   await app.close();
   process.exit(0);
 }
