@@ -87,15 +87,24 @@ export class InvalidationTracker {
       } catch {
         // connect or set-up failed (tracking was never on): retried below, with back-off
       }
-      client.destroy();
+      destroyQuietly(client);
       if (!this.closing) await sleep(reconnectDelay(attempt));
     }
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    const client = this.client;
-    if (client?.isOpen) client.destroy();
+    if (this.client) destroyQuietly(this.client);
     if (this.running) await settleWithin(this.running, CONNECT_TIMEOUT_MS + 500);
+  }
+}
+
+/** node-redis throws when destroying a client that has already closed (the lost connection). */
+function destroyQuietly(client: { isOpen: boolean; destroy(): void }): void {
+  if (!client.isOpen) return;
+  try {
+    client.destroy();
+  } catch {
+    // closed meanwhile
   }
 }
