@@ -1,6 +1,12 @@
-import type { CacheEventName, NearCacheState, StoreChangeListener } from '../interfaces';
+import type {
+  CacheEventName,
+  CacheStore,
+  NearCacheState,
+  StoreChangeListener,
+} from '../interfaces';
+import type { ResolvedModuleOptions } from '../resolve-module-options';
 import type { CacheEntry } from '../serialization/cache-entry';
-import type { NearCacheSettings } from './near-cache-settings';
+import { nearCacheSettingsOf, type NearCacheSettings } from './near-cache-settings';
 import { copyValue, freezeValue } from './value-copy';
 
 interface NearEntry {
@@ -64,6 +70,11 @@ export class NearCache implements StoreChangeListener {
     private readonly count: (counter: CacheEventName, key?: string) => void,
   ) {
     this.maxEntryBytes = Math.floor(settings.maxBytes / 8);
+  }
+
+  /** Whether reads use it unless they say `nearCache: false`. */
+  get byDefault(): boolean {
+    return this.settings.byDefault;
   }
 
   /** The entry to serve, if there is one still fresh. */
@@ -221,4 +232,21 @@ export class NearCache implements StoreChangeListener {
   state(): NearCacheState {
     return { entries: this.entries.size, bytes: this.usedBytes, tracking: this.tracking };
   }
+}
+
+/**
+ * The module's near cache, told of changes by the store; none when the module has no
+ * `nearCache`, caching is off, or the store can't track changes (the memory store,
+ * which is in-process already).
+ */
+export function createNearCache(
+  options: ResolvedModuleOptions,
+  store: CacheStore,
+  count: (counter: CacheEventName, key?: string) => void,
+): NearCache | undefined {
+  const settings = nearCacheSettingsOf(options.nearCache);
+  if (!settings || !options.enabled || !store.trackChanges) return undefined;
+  const near = new NearCache(settings, count);
+  store.trackChanges(near);
+  return near;
 }
