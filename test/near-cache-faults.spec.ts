@@ -107,6 +107,21 @@ describe('near cache under faults (own Redis)', () => {
     expect(await app.cache.getOrLoad('k', () => 'unused')).toBe('after');
   });
 
+  it('Redis frozen: the tracking connection notices within a few seconds and the near cache stops serving', async () => {
+    const app = await instance({ commandTimeoutMs: 100 });
+    await warm(app, 'k', () => 'before');
+    server.freeze();
+    try {
+      // silence isn't "nothing changed": the heartbeat declares the feed lost
+      await until(() => app.cache.stats().near?.tracking === false, 5000);
+      expect(app.cache.stats().near?.entries).toBe(0);
+      expect((await app.cache.getOrLoadWithStatus('k', () => 'loader')).status).toBe('BYPASS');
+    } finally {
+      server.thaw();
+    }
+    await until(() => app.cache.stats().near?.tracking === true, 10_000);
+  });
+
   it('a key evicted under maxmemory leaves the near cache too', async () => {
     const app = await instance();
     await admin.configSet({ maxmemory: '4mb', 'maxmemory-policy': 'allkeys-lru' });

@@ -8,6 +8,10 @@ export interface ChangeFeed {
   tracking(on: boolean): void;
 }
 
+/** How often the tracking connection checks that its server still answers, and how long it waits. */
+export const HEARTBEAT_MS = 1000;
+const HEARTBEAT_TIMEOUT_MS = 2000;
+
 /** Redis's channel for client-tracking invalidations (RESP2 redirect mode). */
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
 
@@ -60,10 +64,10 @@ export class InvalidationTracker {
     for (let attempt = 0; !this.closing; attempt++) {
       const client = createClient(trackingClientOptions(this.options));
       this.client = client;
-      const lost = new Promise<void>((resolve) => {
-        client.on('error', () => resolve());
-        client.on('end', () => resolve());
-      });
+      let markLost!: () => void;
+      const lost = new Promise<void>((resolve) => (markLost = resolve));
+      client.on('error', markLost);
+      client.on('end', markLost);
       try {
         await client.connect();
         const id = await client.sendCommand<number>(['CLIENT', 'ID']);
@@ -82,7 +86,9 @@ export class InvalidationTracker {
         if (this.closing) break;
         attempt = -1; // it worked: the next loss reconnects after the shortest pause
         this.feed.tracking(true);
+        const heartbeat = this.watch(client, markLost);
         await lost;
+        clearInterval(heartbeat);
         this.feed.tracking(false);
       } catch {
         // connect or set-up failed (tracking was never on): retried below, with back-off
@@ -90,6 +96,28 @@ export class InvalidationTracker {
       destroyQuietly(client);
       if (!this.closing) await sleep(reconnectDelay(attempt));
     }
+  }
+
+  /**
+   * A frozen or cut-off server keeps the connection open but sends nothing, and silence
+   * would read as "nothing changed": a PING every second (allowed while subscribed) that
+   * isn't answered within two means the feed is lost.
+   */
+  private watch(client: { ping(): Promise<unknown> }, markLost: () => void): NodeJS.Timeout {
+    let outstandingSinceMs: number | undefined;
+    const timer = setInterval(() => {
+      if (outstandingSinceMs !== undefined) {
+        if (Date.now() - outstandingSinceMs > HEARTBEAT_TIMEOUT_MS) markLost();
+        return;
+      }
+      outstandingSinceMs = Date.now();
+      client.ping().then(
+        () => (outstandingSinceMs = undefined),
+        () => markLost(),
+      );
+    }, HEARTBEAT_MS);
+    timer.unref();
+    return timer;
   }
 
   async close(): Promise<void> {
