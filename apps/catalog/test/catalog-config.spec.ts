@@ -20,6 +20,7 @@ describe('loadCatalogConfig', () => {
         notFoundTtlSeconds: 10,
         pageTtlSeconds: 10,
         graceSeconds: 0,
+        nearCache: false,
       },
       demoSeed: { products: 2_000, reviews: 20_000 },
       demoEnabled: true,
@@ -38,6 +39,7 @@ describe('loadCatalogConfig', () => {
       CACHE_NOT_FOUND_TTL_SECONDS: '5',
       CACHE_PAGE_TTL_SECONDS: '3',
       CACHE_GRACE_SECONDS: '120',
+      CACHE_NEAR: 'true',
       DEMO_ENABLED: 'false',
     });
     expect(config).toEqual({
@@ -52,6 +54,7 @@ describe('loadCatalogConfig', () => {
         notFoundTtlSeconds: 5,
         pageTtlSeconds: 3,
         graceSeconds: 120,
+        nearCache: true,
       },
       demoSeed: null,
       demoEnabled: false,
@@ -95,6 +98,7 @@ describe('loadCatalogConfig', () => {
     ['CACHE_NOT_FOUND_TTL_SECONDS', '0'],
     ['CACHE_PAGE_TTL_SECONDS', '-1'],
     ['CACHE_GRACE_SECONDS', 'soon'],
+    ['CACHE_NEAR', 'maybe'],
     ['CACHE_ENABLED', 'yes'],
     ['CACHE_KEY_PREFIX', 'has{braces}'],
     ['CACHE_KEY_PREFIX', 'has spaces'],

@@ -14,6 +14,7 @@ export function buildCacheAsideOptions(cache: CacheConfig): CacheAsideModuleOpti
     defaultTtlSeconds: cache.ttlSeconds,
     notFoundTtlSeconds: cache.notFoundTtlSeconds,
     graceSeconds: cache.graceSeconds,
+    nearCache: cache.nearCache,
     profiles: {
       [CATEGORY_PAGE_PROFILE]: { ttlSeconds: cache.pageTtlSeconds },
     },

@@ -71,6 +71,10 @@ function readDemoEnabled(env: NodeJS.ProcessEnv): boolean {
  *   made behind the app's back or invalidations Redis failed to take.
  * - CACHE_GRACE_SECONDS (0): how long an expired product or page may still be served while
  *   one caller reloads it, or while the database fails. Evicted entries are never served.
+ * - CACHE_NEAR (false): true keeps products and pages each instance reads in its memory
+ *   too (the library's near cache, kept coherent by Redis): X-Cache HIT with
+ *   `Cache-Status: ...; detail=near`, no round trip. Other instances see a write within
+ *   Redis's delivery time instead of at once.
  */
 function loadCacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
   const keyPrefix = readString(env, 'CACHE_KEY_PREFIX') ?? 'catalog';
@@ -87,6 +91,7 @@ function loadCacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
     notFoundTtlSeconds: readInteger(env, 'CACHE_NOT_FOUND_TTL_SECONDS', 10, 1, 31_536_000),
     pageTtlSeconds: readInteger(env, 'CACHE_PAGE_TTL_SECONDS', 10, 1, 31_536_000),
     graceSeconds: readInteger(env, 'CACHE_GRACE_SECONDS', 0, 0, 31_536_000),
+    nearCache: readBoolean(env, 'CACHE_NEAR') ?? false,
   };
 }
 

@@ -23,6 +23,8 @@ export interface CacheConfig {
   pageTtlSeconds: number;
   /** Seconds an entry is served stale past its TTL while one caller reloads it; 0: off. */
   graceSeconds: number;
+  /** Each instance answers repeated reads from its own memory (the library's near cache). */
+  nearCache: boolean;
 }
 
 export interface CatalogConfig {

@@ -31,6 +31,7 @@ export function testCatalogConfig(
       notFoundTtlSeconds: 10,
       pageTtlSeconds: 10,
       graceSeconds: 0,
+      nearCache: false,
       ...cache,
     },
     demoSeed: TEST_DEMO_SEED,
