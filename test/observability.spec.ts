@@ -111,6 +111,7 @@ describe('OpenTelemetry spans and metrics, diagnostics_channel events (real Redi
       .find((s) => s.name === 'cache.load default' && s.attributes['cache.key'] === 'product:1')!;
     expect(load.parentSpanContext?.spanId).toBe(holderRead.spanContext().spanId);
     expect(waiterRead.attributes['cache.status']).toBe('HIT');
+    expect(waiterRead.attributes['cache.hit_source']).toBe('redis');
     expect(waiterRead.events.map((event) => event.name)).toContain('cache.leaseWaits');
     console.info(
       `a miss and a waiter in another instance:\n${renderTrace(spans.getFinishedSpans(), holderRead)}\n${renderTrace(spans.getFinishedSpans(), waiterRead)}`,
@@ -202,7 +203,7 @@ describe('OpenTelemetry spans and metrics, diagnostics_channel events (real Redi
       expect.arrayContaining([
         ['load', expect.objectContaining({ cache: 'default', key: 'channel:1' })],
         ['read', expect.objectContaining({ key: 'channel:1', status: 'MISS' })],
-        ['read', expect.objectContaining({ key: 'channel:1', status: 'HIT' })],
+        ['read', expect.objectContaining({ key: 'channel:1', status: 'HIT', source: 'redis' })],
         ['event', { cache: 'default', event: 'loads', key: 'channel:1' }],
       ]),
     );

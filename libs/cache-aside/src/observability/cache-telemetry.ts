@@ -1,5 +1,5 @@
 import type { Counter, Histogram, Span, Tracer } from '@opentelemetry/api';
-import type { CacheEventName, CacheStatus } from '../interfaces';
+import type { CacheEventName, CacheHitSource, CacheStatus } from '../interfaces';
 import { cacheChannels } from './cache-channels';
 import { openTelemetry, type OpenTelemetry } from './open-telemetry';
 
@@ -61,13 +61,17 @@ export class CacheTelemetry {
   }
 
   /** Runs a cached read in its span (active, so the loader's own spans nest under it). */
-  read<R extends { status: CacheStatus }>(key: string, run: () => Promise<R>): Promise<R> {
+  read<R extends { status: CacheStatus; source?: CacheHitSource }>(
+    key: string,
+    run: () => Promise<R>,
+  ): Promise<R> {
     const tracer = this.activeTracer();
     if (!tracer && !this.reads && !cacheChannels.read.hasSubscribers) return run();
     const started = performance.now();
-    const finish = (status: CacheStatus | 'ERROR', span?: Span) => {
+    const finish = (status: CacheStatus | 'ERROR', span?: Span, source?: CacheHitSource) => {
       if (span) {
         span.setAttribute('cache.status', status);
+        if (source) span.setAttribute('cache.hit_source', source);
         span.end();
       }
       if (status !== 'ERROR') this.reads?.add(1, { ...this.attributes, 'cache.status': status });
@@ -76,13 +80,14 @@ export class CacheTelemetry {
           cache: this.cacheName,
           key,
           status,
+          source,
           durationMs: performance.now() - started,
         });
       }
     };
     if (!tracer) {
       return run().then(
-        (result) => (finish(result.status), result),
+        (result) => (finish(result.status, undefined, result.source), result),
         (error: unknown) => {
           finish('ERROR');
           throw error;
@@ -94,7 +99,7 @@ export class CacheTelemetry {
       { attributes: { ...this.attributes, 'cache.key': key } },
       (span) =>
         run().then(
-          (result) => (finish(result.status, span), result),
+          (result) => (finish(result.status, span, result.source), result),
           (error: unknown) => {
             this.recordError(span, error);
             finish('ERROR', span);
