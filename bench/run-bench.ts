@@ -2,10 +2,11 @@
  * Benchmarks of nest-cache-aside against a raw Redis read, @nestjs/cache-manager and
  * bentocache: the hit path (part 1), stampedes across processes (part 2), a one-field
  * update (part 3), the catalog's GET /products/:id over HTTP (part 4), Redis memory
- * and key expiry (part 5) and what an invalidation costs the writer (part 6).
+ * and key expiry (part 5), what an invalidation costs the writer (part 6) and the two modes
+ * of Redis client tracking the near cache could use (part 8).
  *
  *   npm run bench                     every part
- *   npm run bench -- --only hit       or stampede, patch, http, memory, invalidation (comma-separated for
+ *   npm run bench -- --only hit       or stampede, patch, http, memory, invalidation, tracking (comma-separated for
  *                                     several); --rounds N for a quick look (every part repeats)
  *
  * Prints a table per part and writes bench/results/latest.json, latest.md and latency.svg.
@@ -16,6 +17,7 @@ import { cpus } from 'node:os';
 import { runHitPathBench, hitPathTables, type HitPathResult } from './hit-path/hit-path-bench';
 import { runHttpBench, type HttpResult } from './http/http-bench';
 import { invalidationTables, runInvalidationBench } from './invalidation/invalidation-bench';
+import { runTrackingModesBench, trackingModesTables } from './tracking-modes/tracking-modes-bench';
 import { httpTables } from './http/http-tables';
 import { runMemoryBench } from './memory/memory-bench';
 import { memoryTables } from './memory/memory-tables';
@@ -90,6 +92,12 @@ async function runParts(
     const result = await runInvalidationBench(options.rounds);
     parts.invalidation = result;
     print(invalidationTables(result));
+  }
+  if (options.parts.includes('tracking')) {
+    process.stderr.write('Part 8: client tracking modes (why the near cache broadcasts)\n');
+    const result = await runTrackingModesBench();
+    parts.tracking = result;
+    print(trackingModesTables(result));
   }
   const durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   const command = [
