@@ -78,7 +78,8 @@ async function measure(mode: Mode): Promise<TrackingModeResult> {
     await Promise.all(
       Array.from({ length: 5 }, async () => {
         const key = entry(writes++ % KEYS);
-        const write = held.has(key) && !pending.has(key) ? {} : undefined;
+        const write: { receivedAt?: number } | undefined =
+          held.has(key) && !pending.has(key) ? {} : undefined;
         if (write) pending.set(key, write);
         await writer.set(key, 'v');
         if (!write) return;
