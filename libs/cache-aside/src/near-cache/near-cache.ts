@@ -9,6 +9,9 @@ import type { CacheEntry } from '../serialization/cache-entry';
 import { nearCacheSettingsOf, type NearCacheSettings } from './near-cache-settings';
 import { copyValue, freezeValue } from './value-copy';
 
+/** Second chances the eviction hand gives per eviction (see makeRoom). */
+const MAX_SECOND_CHANCES = 32;
+
 interface NearEntry {
   /** The decoded value: a private copy ('copy') or the shared frozen instance ('frozen'). */
   value: unknown;
@@ -156,16 +159,19 @@ export class NearCache implements StoreChangeListener {
 
   /**
    * CLOCK over the map's order: an entry hit since the hand last passed gets a second
-   * chance (moved to the back); the first one not hit goes.
+   * chance (moved to the back); the first one not hit goes. At most
+   * {@link MAX_SECOND_CHANCES} per eviction, so one insert never walks a whole cache of
+   * entries that were all hit (the next in line goes then).
    */
   private makeRoom(bytes: number): void {
+    let chances = 0;
     while (
       this.entries.size > 0 &&
       (this.entries.size >= this.settings.maxEntries ||
         this.usedBytes + bytes > this.settings.maxBytes)
     ) {
       const [key, entry] = this.entries.entries().next().value as [string, NearEntry];
-      if (entry.used) {
+      if (entry.used && chances++ < MAX_SECOND_CHANCES) {
         entry.used = false;
         this.entries.delete(key);
         this.entries.set(key, entry);
@@ -173,6 +179,7 @@ export class NearCache implements StoreChangeListener {
       }
       this.remove(key, entry);
       this.count('nearEvictions', key);
+      chances = 0;
     }
   }
 
