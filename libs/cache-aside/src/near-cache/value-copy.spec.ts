@@ -2,17 +2,20 @@ import { decodeValue, encodeValue } from '../serialization/value-codec';
 import { copyValue, freezeValue } from './value-copy';
 
 describe('copyValue', () => {
-  // eslint-disable-next-line no-sparse-arrays
-  const sample = () => [
-    { at: new Date(5), n: 1n, u: undefined },
-    new Map([[{ k: 1 }, new Set([1])]]),
-    /x/g,
-    Buffer.from('hi'),
-    new Uint8Array([1, 2]),
-    ,
-    NaN,
-    -0,
-  ];
+  const sample = () => {
+    const items: unknown[] = [
+      { at: new Date(5), n: 1n, u: undefined },
+      new Map([[{ k: 1 }, new Set([1])]]),
+      /x/g,
+      Buffer.from('hi'),
+      new Uint8Array([1, 2]),
+      undefined,
+      NaN,
+      -0,
+    ];
+    delete items[5]; // a hole
+    return items;
+  };
 
   it('gives an equal value that shares nothing mutable with the original', () => {
     const original = decodeValue(encodeValue(sample())) as unknown[];
