@@ -9,11 +9,9 @@ describe('copyValue', () => {
       /x/g,
       Buffer.from('hi'),
       new Uint8Array([1, 2]),
-      undefined,
-      NaN,
-      -0,
     ];
-    delete items[5]; // a hole
+    items.length = 6; // index 5: a hole
+    items.push(NaN, -0);
     return items;
   };
 
