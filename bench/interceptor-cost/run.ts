@@ -9,15 +9,16 @@ import { VARIANTS, type Variant } from './variants';
  * The per-request cost of CacheStatusInterceptor (X-Cache, Cache-Status, Server-Timing) on
  * Node 20 and Node 24, side by side: each variant of subject.ts (a minimal Nest app whose
  * route reads through CacheAsideService, a Redis hit) in its own process pinned to CPU 0,
- * driven at saturation by autocannon from this process (CPU 1), a few rounds in turn.
+ * driven at saturation by autocannon from this process (run it on CPU 1: taskset -c 1).
  *
- *   SWC_NODE_PROJECT=tsconfig.json node -r @swc-node/register bench/interceptor-cost/run.ts \
- *     [--rounds 3] [--seconds 6] [--connections 16] [--variants none,old,new] [--base <commit>]
+ *   SWC_NODE_PROJECT=tsconfig.json taskset -c 1 node -r @swc-node/register \
+ *     bench/interceptor-cost/run.ts [--rounds 8] [--seconds 2] [--connections 16] \
+ *     [--variants none,old,new] [--nodes 20,24] [--base <commit>] [--out <file>]
  *
- * The "old" variants run the library's source at --base (default: the commit before this
- * bench's design change), extracted into .baseline/ (git-ignored). Node 24 is the one
- * .ci/node24.sh installs. Prints a table of medians: req/s, p95 and the ratio of req/s
- * to the same Node's "none" (no interceptor).
+ * The "old" variants run the library's source at --base (the commit before the design
+ * change), extracted into .baseline/ (git-ignored). Node 24 is the one .ci/node24.sh
+ * installs. Prints a table of medians: req/s, p50 and p95, CPU µs per request, and the
+ * ratios of req/s and CPU to the same Node's "none" (no interceptor).
  */
 const ROOT = join(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -25,8 +26,8 @@ const option = (name: string, fallback: string) => {
   const at = args.indexOf(`--${name}`);
   return at >= 0 ? args[at + 1] : fallback;
 };
-const rounds = Number(option('rounds', '3'));
-const seconds = Number(option('seconds', '6'));
+const rounds = Number(option('rounds', '8'));
+const seconds = Number(option('seconds', '2'));
 const connections = Number(option('connections', '16'));
 const variants = option('variants', VARIANTS.join(',')).split(',') as Variant[];
 const base = option('base', '2b6828d');
@@ -43,6 +44,8 @@ interface Sample {
   cpuUs: number;
   errors: number;
   xCache: string | null;
+  /** The burst on the same Node's "none" just before this one (none of its own). */
+  pair?: { rps: number; cpuUs: number };
 }
 
 function nodeBinary(major: string): string {
@@ -86,6 +89,7 @@ async function startSubject(node: string, variant: Variant) {
   });
   return {
     port,
+    xCache: null as string | null,
     stop: async () => {
       child.stdin.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -132,48 +136,87 @@ const median = (values: number[]) =>
     0.5,
   );
 
-async function measure(node: string, major: string, variant: Variant, round: number) {
-  const subject = await startSubject(node, variant);
-  try {
-    const probe = await fetch(`http://127.0.0.1:${subject.port}/items/1`);
-    await probe.text();
-    await load(subject.port, 2); // warm-up: JIT, the entry in Redis
-    const times: number[] = [];
-    const cpuBefore = await cpu(subject.port);
-    const { total, errors, elapsedMs } = await load(subject.port, seconds, times);
-    const cpuAfter = await cpu(subject.port);
-    times.sort((a, b) => a - b);
-    const sample: Sample = {
-      node: major,
-      variant,
-      round,
-      rps: (total / elapsedMs) * 1000,
-      p50: quantile(times, 0.5),
-      p95: quantile(times, 0.95),
-      cpuUs: (cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) / total,
-      errors,
-      xCache: probe.headers.get('x-cache'),
-    };
-    return sample;
-  } finally {
-    await subject.stop();
-  }
+type Subject = Awaited<ReturnType<typeof startSubject>>;
+
+/** One burst of load on a subject: req/s, latency, and the subject's CPU per request. */
+async function burst(subject: Subject, major: string, variant: Variant, round: number) {
+  const times: number[] = [];
+  const cpuBefore = await cpu(subject.port);
+  const { total, errors, elapsedMs } = await load(subject.port, seconds, times);
+  const cpuAfter = await cpu(subject.port);
+  times.sort((a, b) => a - b);
+  const sample: Sample = {
+    node: major,
+    variant,
+    round,
+    rps: (total / elapsedMs) * 1000,
+    p50: quantile(times, 0.5),
+    p95: quantile(times, 0.95),
+    cpuUs: (cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) / total,
+    errors,
+    xCache: subject.xCache,
+  };
+  return sample;
 }
 
+function shuffled<T>(items: T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j], copy[i]];
+  }
+  return copy;
+}
+
+/**
+ * Every subject runs from the start (an idle one costs nothing); each round takes them in
+ * a new random order, a few seconds each, each right after a burst on its Node's "none":
+ * other work on the machine then weighs on every variant alike, and each ratio compares
+ * two bursts seconds apart (CPU per request is the steadier measure on a shared machine).
+ */
 async function main() {
   const binaries = Object.fromEntries(nodes.map((major) => [major, nodeBinary(major)]));
-  const samples: Sample[] = [];
-  for (let round = 1; round <= rounds; round++) {
+  const subjects: { major: string; variant: Variant; subject: Subject }[] = [];
+  try {
     for (const variant of variants) {
       for (const major of nodes) {
-        const sample = await measure(binaries[major], major, variant, round);
+        const subject = await startSubject(binaries[major], variant);
+        const probe = await fetch(`http://127.0.0.1:${subject.port}/items/1`);
+        await probe.text();
+        subjects.push({
+          major,
+          variant,
+          subject: { ...subject, xCache: probe.headers.get('x-cache') },
+        });
+      }
+    }
+    for (const { subject } of subjects) await load(subject.port, 3); // JIT warm-up
+    const samples: Sample[] = [];
+    const none = (major: string) =>
+      subjects.find((s) => s.major === major && s.variant === 'none')?.subject;
+    for (let round = 1; round <= rounds; round++) {
+      for (const { major, variant, subject } of shuffled(subjects)) {
+        if (variant === 'none') continue;
+        const baseline = none(major);
+        const pair = baseline && (await burst(baseline, major, 'none', round));
+        if (pair) samples.push(pair);
+        const sample = await burst(subject, major, variant, round);
+        if (pair) sample.pair = { rps: pair.rps, cpuUs: pair.cpuUs };
         samples.push(sample);
         console.log(JSON.stringify(sample));
       }
     }
+    report(samples);
+  } finally {
+    await Promise.all(subjects.map(({ subject }) => subject.stop()));
   }
+}
+
+function report(samples: Sample[]) {
   const lines = [
-    `${rounds} rounds, ${seconds} s each at ${connections} connections; medians of the rounds`,
+    `${rounds} rounds, ${seconds} s per variant per round at ${connections} connections, ` +
+      "variants in a random order each round, each right after a burst on the same Node's " +
+      '"none"; medians of the rounds (ratios: the median of each burst\'s ratio to the "none" burst before it)',
     '',
     '| variant | Node | req/s | p50 ms | p95 ms | req/s vs none | CPU µs/req | CPU vs none | X-Cache | errors |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
@@ -182,20 +225,27 @@ async function main() {
     for (const major of nodes) {
       const of = (v: Variant) => samples.filter((s) => s.node === major && s.variant === v);
       const mine = of(variant);
-      const none = of('none');
-      const rps = median(mine.map((s) => s.rps));
-      const cpuUs = median(mine.map((s) => s.cpuUs));
-      const ratio = none.length ? (rps / median(none.map((s) => s.rps))).toFixed(3) : '-';
-      const cpuRatio = none.length ? (cpuUs / median(none.map((s) => s.cpuUs))).toFixed(3) : '-';
+      const paired = mine.filter((s) => s.pair);
+      const ratioOf = (field: 'rps' | 'cpuUs') =>
+        variant === 'none'
+          ? '1.000'
+          : paired.length
+            ? median(
+                paired.map((s) => s[field] / (s.pair as Sample['pair'] & object)[field]),
+              ).toFixed(3)
+            : '-';
       lines.push(
-        `| ${variant} | ${major} | ${rps.toFixed(0)} | ${median(mine.map((s) => s.p50)).toFixed(2)} | ${median(mine.map((s) => s.p95)).toFixed(2)} | ${ratio} | ${cpuUs.toFixed(0)} | ${cpuRatio} | ${mine[0].xCache ?? '-'} | ${mine.reduce((sum, s) => sum + s.errors, 0)} |`,
+        `| ${variant} | ${major} | ${median(mine.map((s) => s.rps)).toFixed(0)} | ` +
+          `${median(mine.map((s) => s.p50)).toFixed(2)} | ${median(mine.map((s) => s.p95)).toFixed(2)} | ` +
+          `${ratioOf('rps')} | ${median(mine.map((s) => s.cpuUs)).toFixed(0)} | ${ratioOf('cpuUs')} | ` +
+          `${mine[0].xCache ?? '-'} | ${mine.reduce((sum, s) => sum + s.errors, 0)} |`,
       );
     }
   }
-  const report = lines.join('\n');
-  console.log(`\n${report}`);
+  const table = lines.join('\n');
+  console.log(`\n${table}`);
   const out = option('out', '');
-  if (out) writeFileSync(out, `${report}\n\n${samples.map((s) => JSON.stringify(s)).join('\n')}\n`);
+  if (out) writeFileSync(out, `${table}\n\n${samples.map((s) => JSON.stringify(s)).join('\n')}\n`);
 }
 
 main().catch((error: unknown) => {

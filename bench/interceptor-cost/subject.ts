@@ -31,10 +31,9 @@ import { VARIANTS, type Variant } from './variants';
 
 const variant = process.env.VARIANT as Variant;
 // the baseline's source for the old variants: a path known only at run time
+const libraryDir = process.env.LIBRARY ?? join(__dirname, '..', '..', 'libs', 'cache-aside', 'src');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const library = require(
-  process.env.LIBRARY ?? join(__dirname, '..', '..', 'libs', 'cache-aside', 'src'),
-) as typeof Library;
+const library = require(libraryDir) as typeof Library;
 if (!VARIANTS.includes(variant)) throw new Error(`unknown VARIANT ${variant}`);
 
 if (variant === 'als-idle') new AsyncLocalStorage<object>().enterWith({});
@@ -45,6 +44,13 @@ if (variant === 'hooks-idle') {
   promiseHooks.onAfter(nothing);
 }
 if (variant.endsWith('-nonow')) performance.now = () => 0;
+if (variant === 'new-als' || variant === 'new-hooks') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const context = require(join(libraryDir, 'cache-status.context')) as {
+    useCacheStatusCarrier(name: string): void;
+  };
+  context.useCacheStatusCarrier(variant === 'new-als' ? 'async-local-storage' : 'promise-hooks');
+}
 
 interface Response {
   setHeader(name: string, value: string): void;
@@ -106,6 +112,8 @@ function interceptor(): NestInterceptor | undefined {
     case 'old-nonow':
     case 'new':
     case 'new-nonow':
+    case 'new-als':
+    case 'new-hooks':
       return new library.CacheStatusInterceptor();
     default:
       return undefined;

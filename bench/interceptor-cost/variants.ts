@@ -10,5 +10,7 @@ export const VARIANTS = [
   'old-nonow', // the baseline's, with performance.now() a constant
   'new', // this tree's CacheStatusInterceptor
   'new-nonow', // this tree's, with performance.now() a constant
+  'new-als', // this tree's, the record carried by AsyncLocalStorage whatever the Node
+  'new-hooks', // this tree's, the record carried by V8 promise hooks whatever the Node
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
