@@ -35,16 +35,15 @@ function asyncLocalStorageCarrier(): Carrier {
 }
 
 /**
- * Where AsyncLocalStorage is built on async_hooks (Node 20; Node 22 by default) it puts
- * hooks on every promise of the process that allocate async ids, keep a resource stack
- * and copy stores: measured at +116% on a promise-bound loop, a fifth to a quarter of a
- * cache-bound route's throughput. This does the one thing the record needs with V8's
- * promise hooks and a variable: a promise created while a record is current carries it,
- * and its reactions run with it. Measured at +40% on the same loop, most of it V8's own
- * price for having any promise hook at all. It follows promises and async functions
- * (which is how a handler reaches the cache); a callback of a timer, nextTick or event
- * emitter runs with no record (those reads are served the same, only not reported).
- * Installed on the first request recorded, so an app that records none pays nothing.
+ * Where AsyncLocalStorage is built on async_hooks (Node 20; Node 22 by default), its hooks
+ * on every promise of the process allocate async ids, keep a resource stack and copy
+ * stores: a promise-bound loop runs 2.2x slower with it. This does the one thing the
+ * record needs with V8's promise hooks and a variable: a promise created while a record
+ * is current carries it, and its reactions run with it. The same loop runs 1.4x slower,
+ * most of it V8's own price for having any promise hook. It follows promises and async
+ * functions (which is how a handler reaches the cache); a callback of a timer, nextTick
+ * or event emitter runs with no record (those reads are served the same, only not
+ * reported). Installed on the first request recorded: an app that records none pays nothing.
  */
 function promiseHookCarrier(): Carrier {
   const RECORD = Symbol('nest-cache-aside.request');
