@@ -2,15 +2,19 @@ import {
   Controller,
   Get,
   Injectable,
+  Module,
   NotFoundException,
   Param,
   ParseIntPipe,
   Query,
   UseInterceptors,
   type INestApplication,
+  type MiddlewareConsumer,
+  type NestModule,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
+import * as library from 'nest-cache-aside';
 import { CacheAsideModule, CacheAsideService, CacheStatusInterceptor } from 'nest-cache-aside';
 import * as statusContext from '../libs/cache-aside/src/cache-status.context';
 import type { CacheHitSource, CacheStatus } from '../libs/cache-aside/src/interfaces';
@@ -125,9 +129,25 @@ const carriers: string[] =
   typeof statusContext.useCacheStatusCarrier === 'function'
     ? ['promise-hooks', 'async-local-storage']
     : ['the built-in one'];
+/** Where the headers come from: the interceptor (global), or the middleware (none global). */
+const setters: ('interceptor' | 'middleware')[] =
+  'CacheStatusMiddleware' in library ? ['interceptor', 'middleware'] : ['interceptor'];
+const cases = setters.flatMap((setter) => carriers.map((carrier) => [setter, carrier] as const));
+
+/** The controllers with CacheStatusMiddleware in front of them. */
+@Module({
+  controllers: [StatusController, TwiceController],
+  providers: [Products, Storefront],
+})
+class WithMiddlewareModule implements NestModule {
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(library.CacheStatusMiddleware).forRoutes(StatusController, TwiceController);
+  }
+}
 
 describe('X-Cache, Cache-Status and Server-Timing through HTTP', () => {
   const prefix = uniquePrefix('cache-status');
+  const apps = {} as Record<(typeof setters)[number], INestApplication>;
   let app: INestApplication;
   let redis: TestRedis;
   let products: Products;
@@ -136,23 +156,33 @@ describe('X-Cache, Cache-Status and Server-Timing through HTTP', () => {
 
   beforeAll(async () => {
     redis = await connectTestRedis();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CacheAsideModule.forRoot({ redis: REDIS_URL, keyPrefix: prefix, commandTimeoutMs: 500 }),
-      ],
-      providers: [Products, Storefront],
-      controllers: [StatusController, TwiceController],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    app.useGlobalInterceptors(new CacheStatusInterceptor());
-    await app.init();
-    products = app.get(Products);
-    await waitUntilConnected(app.get(CacheAsideService));
+    for (const setter of setters) {
+      const cacheModule = CacheAsideModule.forRoot({
+        redis: REDIS_URL,
+        keyPrefix: prefix,
+        commandTimeoutMs: 500,
+        isGlobal: true,
+      });
+      const moduleRef = await Test.createTestingModule(
+        setter === 'middleware'
+          ? { imports: [cacheModule, WithMiddlewareModule] }
+          : {
+              imports: [cacheModule],
+              providers: [Products, Storefront],
+              controllers: [StatusController, TwiceController],
+            },
+      ).compile();
+      apps[setter] = moduleRef.createNestApplication({ logger: false });
+      if (setter === 'interceptor')
+        apps[setter].useGlobalInterceptors(new CacheStatusInterceptor());
+      await apps[setter].init();
+      await waitUntilConnected(apps[setter].get(CacheAsideService));
+    }
   });
 
   afterAll(async () => {
     statusContext.useCacheStatusCarrier?.(statusContext.defaultCarrier());
-    await app.close();
+    for (const each of Object.values(apps)) await each.close();
     await deletePrefix(redis, prefix);
     expect(await countPrefix(redis, prefix)).toBe(0);
     redis.destroy();
@@ -165,8 +195,10 @@ describe('X-Cache, Cache-Status and Server-Timing through HTTP', () => {
       ?.slice(1)
       .map(Number);
 
-  describe.each(carriers)('with %s carrying the record', (carrier) => {
+  describe.each(cases)('set by the %s, with %s carrying the record', (setter, carrier) => {
     beforeAll(() => {
+      app = apps[setter];
+      products = app.get(Products);
       statusContext.useCacheStatusCarrier?.(carrier as statusContext.CacheStatusCarrier);
     });
 
