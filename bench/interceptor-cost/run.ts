@@ -14,6 +14,7 @@ import { VARIANTS, type Variant } from './variants';
  *   SWC_NODE_PROJECT=tsconfig.json taskset -c 1 node -r @swc-node/register \
  *     bench/interceptor-cost/run.ts [--rounds 8] [--seconds 2] [--connections 16] \
  *     [--variants none,old,new] [--nodes 20,24] [--base <commit>] [--out <file>]
+ *     [--ab none:old,none:new,old:new]   (A and B at once instead: see abMain)
  *
  * The "old" variants run the library's source at --base (the commit before the design
  * change), extracted into .baseline/ (git-ignored). Node 24 is the one .ci/node24.sh
@@ -248,7 +249,96 @@ function report(samples: Sample[]) {
   if (out) writeFileSync(out, `${table}\n\n${samples.map((s) => JSON.stringify(s)).join('\n')}\n`);
 }
 
-main().catch((error: unknown) => {
+interface AbSample {
+  node: string;
+  a: Variant;
+  b: Variant;
+  round: number;
+  a_rps: number;
+  b_rps: number;
+  a_p95: number;
+  b_p95: number;
+  a_cpuUs: number;
+  b_cpuUs: number;
+}
+
+/**
+ * A against B at once: both subjects on CPU 0, each driven at saturation by its own
+ * autocannon for the same seconds. The scheduler shares the CPU between them, so whatever
+ * else runs on the machine weighs on both alike, and the ratio of their req/s is the
+ * inverse ratio of their CPU per request: the steadiest comparison a shared machine gives.
+ */
+async function abMain(pairs: [Variant, Variant][]) {
+  const binaries = Object.fromEntries(nodes.map((major) => [major, nodeBinary(major)]));
+  const samples: AbSample[] = [];
+  for (const major of nodes) {
+    for (const [a, b] of pairs) {
+      const subjectA = await startSubject(binaries[major], a);
+      const subjectB = await startSubject(binaries[major], b);
+      try {
+        await Promise.all([load(subjectA.port, 3), load(subjectB.port, 3)]); // JIT warm-up
+        for (let round = 1; round <= rounds; round++) {
+          const timesA: number[] = [];
+          const timesB: number[] = [];
+          const [cpuA0, cpuB0] = await Promise.all([cpu(subjectA.port), cpu(subjectB.port)]);
+          const [resultA, resultB] = await Promise.all([
+            load(subjectA.port, seconds, timesA),
+            load(subjectB.port, seconds, timesB),
+          ]);
+          const [cpuA1, cpuB1] = await Promise.all([cpu(subjectA.port), cpu(subjectB.port)]);
+          timesA.sort((x, y) => x - y);
+          timesB.sort((x, y) => x - y);
+          const used = (before: NodeJS.CpuUsage, after: NodeJS.CpuUsage) =>
+            after.user + after.system - before.user - before.system;
+          const sample: AbSample = {
+            node: major,
+            a,
+            b,
+            round,
+            a_rps: (resultA.total / resultA.elapsedMs) * 1000,
+            b_rps: (resultB.total / resultB.elapsedMs) * 1000,
+            a_p95: quantile(timesA, 0.95),
+            b_p95: quantile(timesB, 0.95),
+            a_cpuUs: used(cpuA0, cpuA1) / resultA.total,
+            b_cpuUs: used(cpuB0, cpuB1) / resultB.total,
+          };
+          samples.push(sample);
+          console.log(JSON.stringify(sample));
+        }
+      } finally {
+        await Promise.all([subjectA.stop(), subjectB.stop()]);
+      }
+    }
+  }
+  const lines = [
+    `A and B at once on one CPU, ${rounds} rounds of ${seconds} s at ${connections} connections each; ` +
+      "medians of the rounds (B/A: the median of the rounds' ratios)",
+    '',
+    '| Node | A | B | A req/s | B req/s | B/A req/s | A p95 ms | B p95 ms | A CPU µs/req | B CPU µs/req | B/A CPU |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const major of nodes) {
+    for (const [a, b] of pairs) {
+      const mine = samples.filter((s) => s.node === major && s.a === a && s.b === b);
+      const m = (f: (s: AbSample) => number, digits = 0) => median(mine.map(f)).toFixed(digits);
+      lines.push(
+        `| ${major} | ${a} | ${b} | ${m((s) => s.a_rps)} | ${m((s) => s.b_rps)} | ` +
+          `${m((s) => s.b_rps / s.a_rps, 3)} | ${m((s) => s.a_p95, 2)} | ${m((s) => s.b_p95, 2)} | ` +
+          `${m((s) => s.a_cpuUs)} | ${m((s) => s.b_cpuUs)} | ${m((s) => s.b_cpuUs / s.a_cpuUs, 3)} |`,
+      );
+    }
+  }
+  const table = lines.join('\n');
+  console.log(`\n${table}`);
+  const out = option('out', '');
+  if (out) writeFileSync(out, `${table}\n\n${samples.map((s) => JSON.stringify(s)).join('\n')}\n`);
+}
+
+const abPairs = option('ab', '');
+(abPairs
+  ? abMain(abPairs.split(',').map((pair) => pair.split(':') as [Variant, Variant]))
+  : main()
+).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -137,6 +137,7 @@ async function main() {
   });
   const chosen = interceptor();
   if (chosen) app.useGlobalInterceptors(chosen);
+  if (variant === 'new-middleware') app.use('/items', new library.CacheStatusMiddleware().use);
   // CPU time the process has used, for CPU per request: robust where other processes share the machine
   app.use('/cpu', (_request: unknown, response: ExpressResponse) => {
     response.json(process.cpuUsage());

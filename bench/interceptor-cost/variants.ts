@@ -12,5 +12,6 @@ export const VARIANTS = [
   'new-nonow', // this tree's, with performance.now() a constant
   'new-als', // this tree's, the record carried by AsyncLocalStorage whatever the Node
   'new-hooks', // this tree's, the record carried by V8 promise hooks whatever the Node
+  'new-middleware', // this tree's CacheStatusMiddleware instead of the interceptor
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
