@@ -105,7 +105,7 @@ export class CacheAsideService implements OnModuleDestroy {
         : this.reads.read(logicalKey, loader, policy),
     );
     this.diagnostics.count(STATUS_COUNTER[result.status]);
-    cacheStatusContext.record(result.status);
+    cacheStatusContext.record(result.status, result.source);
     return result;
   }
 
