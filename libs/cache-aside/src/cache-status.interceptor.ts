@@ -28,6 +28,7 @@ const RFC_CACHE_STATUS: Record<CacheStatus, string> = {
 const RFC_CACHE_HIT: Record<CacheHitSource, string> = {
   near: `${CACHE_NAME}; hit; detail=near`,
   redis: `${CACHE_NAME}; hit; detail=redis`,
+  memory: `${CACHE_NAME}; hit; detail=memory`,
 };
 
 interface HeaderTarget {
