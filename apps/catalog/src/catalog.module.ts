@@ -4,8 +4,7 @@ import {
   Module,
   type NestModule,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { CacheAsideModule, CacheStatusInterceptor } from 'nest-cache-aside';
+import { CacheAsideModule, CacheStatusMiddleware } from 'nest-cache-aside';
 import { buildCacheAsideOptions } from './cache/cache-aside-options.factory';
 import { BodyDepthMiddleware } from './common/body-depth.middleware';
 import { CATALOG_CONFIG, type CatalogConfig } from './config/catalog-config';
@@ -40,9 +39,6 @@ export class CatalogModule implements NestModule {
         // Not imported at all when off, so its routes don't exist rather than answer 403.
         ...(config.demoEnabled ? [DemoModule] : []),
       ],
-      // Registered here rather than in createCatalogApp so any app built on this module
-      // graph says how each cached response was served (X-Cache).
-      providers: [{ provide: APP_INTERCEPTOR, useClass: CacheStatusInterceptor }],
     };
   }
 
@@ -50,5 +46,10 @@ export class CatalogModule implements NestModule {
   // place to refuse a body too deep for the validation pipe to walk.
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(BodyDepthMiddleware).forRoutes('*');
+    // X-Cache, Cache-Status and Server-Timing on every response whose handler made a cached
+    // read; a middleware rather than the interceptor, which costs a route Nest's interceptor
+    // pipeline (bench/interceptor-cost). Registered here so any app built on this module
+    // graph says how each cached response was served.
+    consumer.apply(CacheStatusMiddleware).forRoutes('*');
   }
 }

@@ -65,12 +65,13 @@ describe('two catalog instances with the near cache (CACHE_NEAR=true)', () => {
     throw new Error(`${path} never answered from the near cache`);
   }
 
-  it('answers repeated reads from memory: X-Cache HIT, no query', async () => {
+  it('answers repeated reads from memory: X-Cache HIT, Cache-Status detail=near, no query', async () => {
     const [a] = instances;
     await readFromMemory(a, '/products/1');
     const queries = a.queries.total;
     const response = await readFromMemory(a, '/products/1');
     expect(response.headers['x-cache']).toBe('HIT');
+    expect(response.headers['cache-status']).toBe('nest-cache-aside; hit; detail=near');
     expect(a.queries.total).toBe(queries);
   });
 
