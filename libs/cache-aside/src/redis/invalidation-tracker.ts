@@ -47,7 +47,8 @@ export class InvalidationTracker {
   private running?: Promise<void>;
 
   constructor(
-    private readonly options: RedisClientOptions,
+    /** A function when the server can move (a sentinel's master): read again on every attempt. */
+    private readonly options: RedisClientOptions | (() => RedisClientOptions),
     private readonly prefixes: readonly string[],
     private readonly feed: ChangeFeed,
   ) {}
@@ -58,7 +59,8 @@ export class InvalidationTracker {
 
   private async run(): Promise<void> {
     for (let attempt = 0; !this.closing; attempt++) {
-      const client = createClient(trackingClientOptions(this.options));
+      const options = typeof this.options === 'function' ? this.options() : this.options;
+      const client = createClient(trackingClientOptions(options));
       this.client = client;
       const lost = new Promise<void>((resolve) => {
         client.on('error', () => resolve());
