@@ -89,7 +89,8 @@ export class InvalidationTracker {
       } catch {
         // connect or set-up failed (tracking was never on): retried below, with back-off
       }
-      client.destroy();
+      // a lost or refused connection is closed already, and destroy() would throw (ending the loop)
+      if (client.isOpen) client.destroy();
       if (!this.closing) await sleep(reconnectDelay(attempt));
     }
   }
