@@ -460,12 +460,15 @@ async function warm(read: () => Promise<{ source?: string }>): Promise<void> {
   throw new Error('never answered from the near cache');
 }
 
-/** The values `stats().near.tracking` takes (polled every 5 ms), in order, until stopped. */
-function recordTracking(app: CacheApp): { seen: boolean[]; stop: () => void } {
+/** The values `stats().near.tracking` takes (polled every 5 ms) and when, in order, until stopped. */
+function recordTracking(app: CacheApp): { seen: boolean[]; at: number[]; stop: () => void } {
   const seen: boolean[] = [];
+  const at: number[] = [];
   const timer = setInterval(() => {
     const on = app.cache.stats().near?.tracking ?? false;
-    if (seen[seen.length - 1] !== on) seen.push(on);
+    if (seen[seen.length - 1] === on) return;
+    seen.push(on);
+    at.push(Date.now());
   }, 5);
-  return { seen, stop: () => clearInterval(timer) };
+  return { seen, at, stop: () => clearInterval(timer) };
 }

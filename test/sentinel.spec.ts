@@ -200,6 +200,16 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
       () => onMaster((r) => r.del(valueKey('near:2'))),
       () => version,
     );
+
+    // its tracking connection killed on the master: off (a flush), on again once it reconnected
+    const flushesBefore = reader.cache.stats().nearFlushes;
+    const tracking = recordTracking(reader);
+    await onMaster(killTrackingConnections);
+    await waitUntil('tracking on again', () => tracking.seen.length >= 3, 5000);
+    tracking.stop();
+    expect(tracking.seen).toEqual([true, false, true]);
+    expect(reader.cache.stats().nearFlushes).toBeGreaterThan(flushesBefore);
+    await warm(() => readRow(reader, 'near:1', () => version));
   });
 
   it('failover: SIGKILL the master under read load; no failed call, every result correct, caching resumes on the promoted replica', async () => {
@@ -273,6 +283,9 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
       20_000,
     );
     tracking.stop();
+    console.info(
+      `Sentinel failover with a near cache: tracking went ${tracking.seen.join(' -> ')}, on again ${tracking.at[2] - killedAt} ms after the kill`,
+    );
     expect(tracking.seen.slice(0, 3)).toEqual([true, false, true]);
     expect(nearReader.cache.stats().nearFlushes).toBeGreaterThan(flushesBefore);
     // the entry read from the old master was flushed: the next read goes to the new one
@@ -304,12 +317,25 @@ async function warm(read: () => Promise<{ source?: string }>): Promise<void> {
   throw new Error('never answered from the near cache');
 }
 
-/** The values `stats().near.tracking` takes (polled every 5 ms), in order, until stopped. */
-function recordTracking(app: CacheApp): { seen: boolean[]; stop: () => void } {
+/** Kills the near caches' tracking connections on a server (as a network fault would). */
+async function killTrackingConnections(
+  redis: Awaited<ReturnType<typeof connectTestRedis>>,
+): Promise<void> {
+  const clients = (await redis.sendCommand<string>(['CLIENT', 'LIST'])).split('\n');
+  for (const line of clients.filter((c) => c.includes(' name=nest-cache-aside:tracking '))) {
+    await redis.sendCommand(['CLIENT', 'KILL', 'ID', /^id=(\d+)/.exec(line)![1]]);
+  }
+}
+
+/** The values `stats().near.tracking` takes (polled every 5 ms) and when, in order, until stopped. */
+function recordTracking(app: CacheApp): { seen: boolean[]; at: number[]; stop: () => void } {
   const seen: boolean[] = [];
+  const at: number[] = [];
   const timer = setInterval(() => {
     const on = app.cache.stats().near?.tracking ?? false;
-    if (seen[seen.length - 1] !== on) seen.push(on);
+    if (seen[seen.length - 1] === on) return;
+    seen.push(on);
+    at.push(Date.now());
   }, 5);
-  return { seen, stop: () => clearInterval(timer) };
+  return { seen, at, stop: () => clearInterval(timer) };
 }
