@@ -435,8 +435,9 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
     }
     // and the promoted replica's writes reach the reader's tracker there
     for (const key of keys.slice(0, 3)) {
+      await warm(() => read(reader, key));
       const before = reader.cache.stats().nearInvalidations;
-      await write(key);
+      while (!(await write(key))) await sleep(50); // a 100 ms timeout on a busy box
       await waitUntil(
         `the reader's entry of ${key} dropped`,
         () => reader.cache.stats().nearInvalidations > before,
