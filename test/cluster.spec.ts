@@ -56,6 +56,13 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
 
   const valueKey = (key: string) => `${prefix}:{${key}}`;
 
+  /** An app with a near cache, once it tracks every master. */
+  async function startNearApp(options: CacheAsideModuleOptions = {}): Promise<CacheApp> {
+    const app = await startApp({ nearCache: true, ...options });
+    await waitUntil('tracking on', () => app.cache.stats().near?.tracking === true, 10_000);
+    return app;
+  }
+
   /** `count` logical keys (`<stem>:<n>`) whose entries live on each master, by master port. */
   async function keysPerMaster(stem: string, count: number): Promise<Map<number, string[]>> {
     const perMaster = new Map<number, string[]>();
@@ -216,6 +223,55 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
     }
   });
 
+  it('near cache: hits from memory on every master; a del by another instance, a raw DEL and a tag invalidation drop the entries in the reader', async () => {
+    const [reader, writer] = [await startNearApp(), await startNearApp()];
+    const perMaster = await keysPerMaster('near', 3);
+    expect(perMaster.size).toBe(3);
+    let version = 1;
+    const read = (app: CacheApp, key: string) =>
+      app.cache.getOrLoadWithStatus(key, async () => ({ key, version }), { tags: ['near-rows'] });
+    const byApp = [...perMaster.values()].map(([key]) => key);
+    const byRaw = [...perMaster.values()].map(([, key]) => key);
+    const byTag = [...perMaster.values()].map(([, , key]) => key);
+    for (const key of [...byApp, ...byRaw, ...byTag]) await warm(() => read(reader, key));
+    const hitsBefore = reader.cache.stats().nearHits;
+    for (const key of [...byApp, ...byRaw, ...byTag]) {
+      expect(await read(reader, key)).toEqual({
+        value: { key, version: 1 },
+        status: 'HIT',
+        source: 'near',
+      });
+    }
+    expect(reader.cache.stats().nearHits - hitsBefore).toBe(9);
+
+    version = 2;
+    const dropped = async (key: string, change: () => Promise<unknown>) => {
+      const before = reader.cache.stats().nearInvalidations;
+      await change();
+      await waitUntil(
+        `the reader's entry of ${key} dropped`,
+        () => reader.cache.stats().nearInvalidations > before,
+        2000,
+      );
+      expect(await read(reader, key)).toEqual({ value: { key, version: 2 }, status: 'MISS' });
+    };
+    for (const key of byApp) await dropped(key, () => writer.cache.del(key));
+    for (const key of byRaw) await dropped(key, () => raw.del(valueKey(key)));
+
+    // the tag's version key lives on one master; the entries on all three
+    const entriesBefore = reader.cache.stats().near!.entries;
+    expect(await writer.cache.invalidateTags('near-rows')).toBe(true);
+    await waitUntil(
+      "the reader's tagged entries dropped",
+      () => reader.cache.stats().near!.entries === 0,
+      2000,
+    );
+    expect(entriesBefore).toBeGreaterThanOrEqual(3);
+    for (const key of byTag) {
+      expect(await read(reader, key)).toEqual({ value: { key, version: 2 }, status: 'MISS' });
+    }
+  });
+
   it('failover: SIGKILL the master of the keys under read load (and of the pub/sub connection); no failed call, every result correct, caching resumes on the promoted replica', async () => {
     const app = await startApp({ commandTimeoutMs: COMMAND_TIMEOUT_MS });
     const other = await startApp();
@@ -281,4 +337,139 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
       10_000,
     );
   });
+
+  it('near cache through a failover: SIGKILL a master under reads; tracking goes off (a flush) until the promoted replica is tracked, and no read returns a version older than a write completed before it began', async () => {
+    await cluster.waitUntilHealthy(2); // the previous test's shard has no replica left
+    const reader = await startNearApp({ commandTimeoutMs: COMMAND_TIMEOUT_MS });
+    const writer = await startNearApp({ commandTimeoutMs: COMMAND_TIMEOUT_MS });
+    const bystander = await startNearApp();
+    const shard = (await cluster.shards()).find((s) => s.replica)!;
+    const victim = shard.master;
+    const keys = (await keysPerMaster('near-failover', 10)).get(victim.port)!;
+    const elsewhere = [...(await keysPerMaster('near-elsewhere', 1)).values()]
+      .map(([key]) => key)
+      .filter((key) => !keys.includes(key));
+
+    /** The "database": each key's row version; `completed`: versions whose eviction resolved. */
+    const rows = new Map([...keys, ...elsewhere].map((key) => [key, 1]));
+    const completed = new Map(rows);
+    const read = (app: CacheApp, key: string) =>
+      app.cache.getOrLoadWithStatus(
+        key,
+        async () => {
+          const version = rows.get(key)!;
+          await sleep(LOADER_MS);
+          return { key, version };
+        },
+        { ttlSeconds: 30 },
+      );
+    const write = async (key: string): Promise<boolean> => {
+      const version = rows.get(key)! + 1;
+      rows.set(key, version);
+      const evicted = await writer.cache.del(key);
+      if (evicted) completed.set(key, Math.max(completed.get(key)!, version));
+      return evicted;
+    };
+    for (const key of [...keys, ...elsewhere]) await warm(() => read(reader, key));
+
+    const tracking = recordTracking(reader);
+    const flushesBefore = reader.cache.stats().nearFlushes;
+    const stale: string[] = [];
+    const sources = new Map<string, number>();
+    let running = true;
+    const readers = [reader, bystander].flatMap((app) =>
+      Array.from({ length: 5 }, async () => {
+        while (running) {
+          const key = keys[Math.floor(Math.random() * keys.length)];
+          const floor = completed.get(key)!;
+          const { value, source = 'loader' } = await read(app, key);
+          sources.set(source, (sources.get(source) ?? 0) + 1);
+          if (value.version < floor)
+            stale.push(`${key}: v${value.version} < v${floor} (${source})`);
+          await sleep(2);
+        }
+      }),
+    );
+    await sleep(500);
+    const killedAt = Date.now();
+    await victim.kill();
+    // writes from the kill on: one that resolves true reached the promoted replica (an
+    // eviction acknowledged by the old master just before it died may not have)
+    const writes = (async () => {
+      for (let i = 0; running; i++) {
+        await write(keys[i % keys.length]);
+        await sleep(50);
+      }
+    })();
+    const promotedAfterMs = (await shard.replica!.becomesMaster()) - killedAt;
+    await waitUntil(
+      'tracking off and on again',
+      () => tracking.seen.includes(false) && reader.cache.stats().near!.tracking,
+      20_000,
+    );
+    const trackedAfterMs = Date.now() - killedAt;
+    await sleep(1000); // reads and writes on the promoted replica, near cache in use
+    running = false;
+    await Promise.all([...readers, writes]);
+    tracking.stop();
+
+    console.info(
+      `Cluster failover with a near cache (SIGKILL master ${victim.port}): replica promoted after ${promotedAfterMs} ms, ` +
+        `reader tracking every master again after ${trackedAfterMs} ms; tracking went ${tracking.seen.join(' -> ')}; ` +
+        `reads by source ${JSON.stringify(Object.fromEntries(sources))}; stale ${stale.length}`,
+    );
+    expect(stale).toEqual([]);
+    expect(tracking.seen.slice(0, 3)).toEqual([true, false, true]);
+    expect(reader.cache.stats().nearFlushes).toBeGreaterThan(flushesBefore);
+    expect(reader.cache.stats().near!.tracking).toBe(true);
+
+    // a last version of every key, then every instance reads it, from memory once settled
+    for (const key of [...keys, ...elsewhere]) {
+      while (!(await write(key))) await sleep(50);
+    }
+    for (const app of [reader, writer, bystander]) {
+      for (const key of [...keys, ...elsewhere]) {
+        await warm(() => read(app, key));
+        expect((await read(app, key)).value.version).toBe(rows.get(key));
+      }
+    }
+    // and the promoted replica's writes reach the reader's tracker there
+    for (const key of keys.slice(0, 3)) {
+      await warm(() => read(reader, key));
+      const before = reader.cache.stats().nearInvalidations;
+      while (!(await write(key))) await sleep(50); // a 100 ms timeout on a busy box
+      await waitUntil(
+        `the reader's entry of ${key} dropped`,
+        () => reader.cache.stats().nearInvalidations > before,
+        2000,
+      );
+      expect((await read(reader, key)).value.version).toBe(rows.get(key));
+    }
+  });
 });
+
+/**
+ * Reads until the near cache answers. A fill is a change of the key like any other: its
+ * invalidation can reach this process after the next read was sent, which then isn't
+ * kept, so a key may take a read or two more to settle in memory.
+ */
+async function warm(read: () => Promise<{ source?: string }>): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    if ((await read()).source === 'near') return;
+    await sleep(i);
+  }
+  throw new Error('never answered from the near cache');
+}
+
+/** The values `stats().near.tracking` takes (polled every 5 ms) and when, in order, until stopped. */
+function recordTracking(app: CacheApp): { seen: boolean[]; at: number[]; stop: () => void } {
+  const seen: boolean[] = [];
+  const at: number[] = [];
+  const timer = setInterval(() => {
+    const on = app.cache.stats().near?.tracking ?? false;
+    if (seen[seen.length - 1] === on) return;
+    seen.push(on);
+    at.push(Date.now());
+  }, 5);
+  return { seen, at, stop: () => clearInterval(timer) };
+}

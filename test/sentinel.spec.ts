@@ -44,6 +44,37 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
 
   const valueKey = (key: string) => `${prefix}:{${key}}`;
 
+  /** An app with a near cache, once it tracks the master. */
+  async function startNearApp(options: CacheAsideModuleOptions = {}): Promise<CacheApp> {
+    const app = await startApp({ nearCache: true, ...options });
+    await waitUntil('tracking on', () => app.cache.stats().near?.tracking === true, 10_000);
+    return app;
+  }
+
+  /** `version`'s row of a key, as a near-cache test's loader returns it. */
+  const readRow = (app: CacheApp, key: string, version: () => number) =>
+    app.cache.getOrLoadWithStatus(key, async () => ({ key, version: version() }));
+
+  /** A change by someone else drops the reader's entry: the next read loads the new row. */
+  async function expectDropped(
+    reader: CacheApp,
+    key: string,
+    change: () => Promise<unknown>,
+    version: () => number,
+  ): Promise<void> {
+    const before = reader.cache.stats().nearInvalidations;
+    await change();
+    await waitUntil(
+      `the reader's entry of ${key} dropped`,
+      () => reader.cache.stats().nearInvalidations > before,
+      2000,
+    );
+    expect(await readRow(reader, key, version)).toEqual({
+      value: { key, version: version() },
+      status: 'MISS',
+    });
+  }
+
   /** A plain connection to whichever server the sentinel names master now. */
   async function onMaster<T>(use: (redis: Awaited<ReturnType<typeof connectTestRedis>>) => T) {
     const redis = await connectTestRedis((await topology.currentMaster()).url);
@@ -142,9 +173,54 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
     expect(await app.cache.getOrLoad('race:1', async () => row)).toBe('v2');
   });
 
+  it('near cache: hits from memory; a del by another instance and a raw DEL drop the entry in the reader', async () => {
+    const [reader, writer] = [await startNearApp(), await startNearApp()];
+    let version = 1;
+    const keys = ['near:1', 'near:2'];
+    for (const key of keys) await warm(() => readRow(reader, key, () => version));
+    const hitsBefore = reader.cache.stats().nearHits;
+    for (const key of keys) {
+      expect(await readRow(reader, key, () => version)).toEqual({
+        value: { key, version: 1 },
+        status: 'HIT',
+        source: 'near',
+      });
+    }
+    expect(reader.cache.stats().nearHits - hitsBefore).toBe(2);
+    version = 2;
+    await expectDropped(
+      reader,
+      'near:1',
+      () => writer.cache.del('near:1'),
+      () => version,
+    );
+    await expectDropped(
+      reader,
+      'near:2',
+      () => onMaster((r) => r.del(valueKey('near:2'))),
+      () => version,
+    );
+
+    // its tracking connection killed on the master: off (a flush), on again once it reconnected
+    const flushesBefore = reader.cache.stats().nearFlushes;
+    const tracking = recordTracking(reader);
+    await onMaster(killTrackingConnections);
+    await waitUntil('tracking on again', () => tracking.seen.length >= 3, 5000);
+    tracking.stop();
+    expect(tracking.seen).toEqual([true, false, true]);
+    expect(reader.cache.stats().nearFlushes).toBeGreaterThan(flushesBefore);
+    await warm(() => readRow(reader, 'near:1', () => version));
+  });
+
   it('failover: SIGKILL the master under read load; no failed call, every result correct, caching resumes on the promoted replica', async () => {
     const app = await startApp({ commandTimeoutMs: COMMAND_TIMEOUT_MS });
     const other = await startApp();
+    // and a near cache: flushed when the master goes, tracking again on the promoted replica
+    const nearReader = await startNearApp();
+    let nearVersion = 1;
+    await warm(() => readRow(nearReader, 'near-failover', () => nearVersion));
+    const tracking = recordTracking(nearReader);
+    const flushesBefore = nearReader.cache.stats().nearFlushes;
     const victim = await topology.currentMaster();
     const successor = victim === topology.master ? topology.replica : topology.master;
     const keys = Array.from({ length: 20 }, (_, i) => `failover:${i}`);
@@ -200,5 +276,66 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
       },
       10_000,
     );
+
+    await waitUntil(
+      'near cache tracking again',
+      () => nearReader.cache.stats().near!.tracking,
+      20_000,
+    );
+    tracking.stop();
+    console.info(
+      `Sentinel failover with a near cache: tracking went ${tracking.seen.join(' -> ')}, on again ${tracking.at[2] - killedAt} ms after the kill`,
+    );
+    expect(tracking.seen.slice(0, 3)).toEqual([true, false, true]);
+    expect(nearReader.cache.stats().nearFlushes).toBeGreaterThan(flushesBefore);
+    // the entry read from the old master was flushed: the next read goes to the new one
+    const afterSwitch = await readRow(nearReader, 'near-failover', () => nearVersion);
+    expect(afterSwitch.value).toEqual({ key: 'near-failover', version: 1 });
+    expect(afterSwitch.source).not.toBe('near');
+    await warm(() => readRow(nearReader, 'near-failover', () => nearVersion));
+    nearVersion = 2;
+    // a write on the promoted replica reaches the reader's tracker there
+    await expectDropped(
+      nearReader,
+      'near-failover',
+      () => other.cache.del('near-failover'),
+      () => nearVersion,
+    );
   });
 });
+
+/**
+ * Reads until the near cache answers. A fill is a change of the key like any other: its
+ * invalidation can reach this process after the next read was sent, which then isn't
+ * kept, so a key may take a read or two more to settle in memory.
+ */
+async function warm(read: () => Promise<{ source?: string }>): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    if ((await read()).source === 'near') return;
+    await sleep(i);
+  }
+  throw new Error('never answered from the near cache');
+}
+
+/** Kills the near caches' tracking connections on a server (as a network fault would). */
+async function killTrackingConnections(
+  redis: Awaited<ReturnType<typeof connectTestRedis>>,
+): Promise<void> {
+  const clients = (await redis.sendCommand<string>(['CLIENT', 'LIST'])).split('\n');
+  for (const line of clients.filter((c) => c.includes(' name=nest-cache-aside:tracking '))) {
+    await redis.sendCommand(['CLIENT', 'KILL', 'ID', /^id=(\d+)/.exec(line)![1]]);
+  }
+}
+
+/** The values `stats().near.tracking` takes (polled every 5 ms) and when, in order, until stopped. */
+function recordTracking(app: CacheApp): { seen: boolean[]; at: number[]; stop: () => void } {
+  const seen: boolean[] = [];
+  const at: number[] = [];
+  const timer = setInterval(() => {
+    const on = app.cache.stats().near?.tracking ?? false;
+    if (seen[seen.length - 1] === on) return;
+    seen.push(on);
+    at.push(Date.now());
+  }, 5);
+  return { seen, at, stop: () => clearInterval(timer) };
+}

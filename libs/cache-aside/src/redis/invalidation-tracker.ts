@@ -51,7 +51,8 @@ export class InvalidationTracker {
   private running?: Promise<void>;
 
   constructor(
-    private readonly options: RedisClientOptions,
+    /** A function when the server can move (a sentinel's master): read again on every attempt. */
+    private readonly options: RedisClientOptions | (() => RedisClientOptions),
     private readonly prefixes: readonly string[],
     private readonly feed: ChangeFeed,
   ) {}
@@ -62,7 +63,8 @@ export class InvalidationTracker {
 
   private async run(): Promise<void> {
     for (let attempt = 0; !this.closing; attempt++) {
-      const client = createClient(trackingClientOptions(this.options));
+      const options = typeof this.options === 'function' ? this.options() : this.options;
+      const client = createClient(trackingClientOptions(options));
       this.client = client;
       let markLost!: () => void;
       const lost = new Promise<void>((resolve) => (markLost = resolve));

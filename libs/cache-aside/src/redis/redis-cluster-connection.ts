@@ -15,6 +15,8 @@ import {
   type CacheRedisConnection,
 } from './connection-support';
 import type { ChangeFeed } from './invalidation-tracker';
+import { InvalidationTrackerGroup } from './invalidation-tracker-group';
+import { mapNodeAddress } from './node-address-map';
 import { checkRedisUrl, redactRedisUrl } from './redact-redis-url';
 
 /** While a node is unreachable: how often to ask the cluster whether a replica took over. */
@@ -43,6 +45,19 @@ function createCacheCluster(options: CacheRedisClusterOptions) {
 
 type CacheCluster = ReturnType<typeof createCacheCluster>;
 type NodeClient = NonNullable<CacheCluster['masters'][number]['client']>;
+type MasterNode = CacheCluster['masters'][number];
+
+/** Which master owns which slots, as runs of `<first slot>:<master address>`. */
+function describeSlotOwners(cluster: CacheCluster): string {
+  const runs: string[] = [];
+  let owner: string | undefined;
+  cluster.slots.forEach((shard, slot) => {
+    const address = shard?.master.address;
+    if (slot === 0 || address !== owner) runs.push(`${slot}:${address}`);
+    owner = address;
+  });
+  return runs.join(',');
+}
 
 function describeNode(node: { url?: string; socket?: unknown }): string {
   if (node.url) return redactRedisUrl(node.url);
@@ -66,6 +81,13 @@ function describeNode(node: { url?: string; socket?: unknown }): string {
  * cluster a PUBLISH reaches subscribers on every node (the cluster bus forwards it),
  * so one subscription, on any node, hears every shard. node-redis moves it to
  * another node when its node leaves the topology.
+ *
+ * A near cache's coherence needs every master's writes: client tracking is per
+ * server, so there is one tracking connection per master, re-checked after every
+ * read of the topology (ours, and node-redis' own after a MOVED). A master that
+ * appears (a promoted replica, an added node), a master that leaves, or slots that
+ * change owner turn tracking off until every master's tracker is up again: the near
+ * cache flushes, and trusts nothing read before the change.
  */
 export class ClusterConnection implements CacheRedisConnection {
   readonly commands: CacheRedisCommands;
@@ -83,9 +105,12 @@ export class ClusterConnection implements CacheRedisConnection {
   private refreshing?: Promise<void>;
   private failedNodeTimer?: NodeJS.Timeout;
   private periodicTimer?: NodeJS.Timeout;
+  private changeTracking?: InvalidationTrackerGroup;
+  /** The slot map the trackers were last checked against. */
+  private slotOwners = '';
 
   constructor(
-    options: CacheRedisClusterOptions,
+    private readonly options: CacheRedisClusterOptions,
     private readonly logger: Logger,
   ) {
     options.rootNodes.forEach((node, i) => {
@@ -103,6 +128,24 @@ export class ClusterConnection implements CacheRedisConnection {
     this.cluster.on('node-error', (error: unknown, node: { host: string; port: number }) =>
       this.nodeFailed(`${node.host}:${node.port}`, error),
     );
+    this.checkTrackersAfterEveryRediscovery();
+  }
+
+  /**
+   * node-redis re-reads the topology on a MOVED or ASK reply without telling anyone; a
+   * slot move or failover seen that way must still reach the trackers, so its
+   * rediscovery (the one our refresh() uses too) is wrapped.
+   */
+  private checkTrackersAfterEveryRediscovery(): void {
+    const slots = this.cluster._slots;
+    const rediscover = slots.rediscover.bind(slots);
+    slots.rediscover = async (startWith) => {
+      try {
+        await rediscover(startWith);
+      } finally {
+        this.trackMasters();
+      }
+    };
   }
 
   open(onReady: () => void): void {
@@ -124,6 +167,7 @@ export class ClusterConnection implements CacheRedisConnection {
       }
       if (this.closing) return;
       this.connected = true;
+      this.trackMasters();
       this.periodicTimer = setInterval(() => void this.refresh(), TOPOLOGY_REFRESH_MS);
       this.periodicTimer.unref();
       for (const [channel, listener] of this.subscriptions) this.subscribeNow(channel, listener);
@@ -214,9 +258,36 @@ export class ClusterConnection implements CacheRedisConnection {
     );
   }
 
-  /** Not yet: tracking is never reported on, so a near cache stays empty (and unused). */
-  trackChanges(_prefixes: readonly string[], feed: ChangeFeed): void {
-    feed.tracking(false);
+  trackChanges(prefixes: readonly string[], feed: ChangeFeed): void {
+    this.changeTracking ??= new InvalidationTrackerGroup(prefixes, feed);
+    this.trackMasters();
+  }
+
+  /** One tracker per master of the slot map node-redis holds now; a flush if slots moved. */
+  private trackMasters(): void {
+    if (!this.changeTracking || !this.connected || this.closing) return;
+    const slotOwners = describeSlotOwners(this.cluster);
+    const remapped = slotOwners !== this.slotOwners;
+    this.slotOwners = slotOwners;
+    this.changeTracking.trackOnly(
+      this.cluster.masters.map((master) => ({
+        address: master.address,
+        options: () => this.nodeOptions(master),
+      })),
+      remapped,
+    );
+  }
+
+  /** A master's connection options, built as node-redis builds its own (defaults + address). */
+  private nodeOptions(master: MasterNode): RedisClientOptions {
+    const defaults = this.options.defaults;
+    return {
+      ...defaults,
+      socket: {
+        ...defaults?.socket,
+        ...mapNodeAddress(this.options.nodeAddressMap, master.host, master.port),
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -225,6 +296,7 @@ export class ClusterConnection implements CacheRedisConnection {
     clearInterval(this.periodicTimer);
     const wasConnected = this.connected;
     this.connected = false; // calls from now on are refused, not sent to closing nodes
+    const trackersClosed = this.changeTracking?.close();
     if (wasConnected) {
       await settleWithin(this.refreshing ?? Promise.resolve(), CLOSE_TIMEOUT_MS);
       await settleWithin(this.cluster.close(), CLOSE_TIMEOUT_MS);
@@ -235,5 +307,6 @@ export class ClusterConnection implements CacheRedisConnection {
       await settleWithin(this.connecting, CONNECT_TIMEOUT_MS + 500);
     }
     this.cluster.destroy(); // whatever close() left open (a node that never answered)
+    await trackersClosed;
   }
 }

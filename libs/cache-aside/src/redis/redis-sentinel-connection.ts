@@ -16,6 +16,8 @@ import {
   type CacheRedisConnection,
 } from './connection-support';
 import type { ChangeFeed } from './invalidation-tracker';
+import { InvalidationTrackerGroup } from './invalidation-tracker-group';
+import { mapNodeAddress } from './node-address-map';
 
 /** While the master is unreachable: how often to check whether it (or its successor) answers. */
 export const MASTER_PROBE_MS = 500;
@@ -58,6 +60,11 @@ type CacheSentinel = ReturnType<typeof createCacheSentinel>;
  *
  * A call made while node-redis looks for the master waits inside node-redis; our own
  * command deadline and circuit breaker bound what the caller sees.
+ *
+ * A near cache's coherence: one tracking connection on the master. When node-redis
+ * switches master, tracking is reported off (the near cache flushes) and a tracker
+ * starts on the new one; it is on again once that one is up. A tracker that lost its
+ * connection retries on whichever master node-redis names at that moment.
  */
 export class SentinelConnection implements CacheRedisConnection {
   readonly commands: CacheRedisCommands;
@@ -71,8 +78,14 @@ export class SentinelConnection implements CacheRedisConnection {
   private connecting?: Promise<unknown>;
   private probing = false;
   private probeTimer?: NodeJS.Timeout;
+  private changeTracking?: InvalidationTrackerGroup;
+  /** The master node-redis last switched to (where to connect while none is ready). */
+  private master?: { host: string; port: number };
 
-  constructor(options: CacheRedisSentinelOptions, logger: Logger) {
+  constructor(
+    private readonly options: CacheRedisSentinelOptions,
+    logger: Logger,
+  ) {
     this.sentinel = createCacheSentinel(options);
     // node-redis would hold calls until it finds a master, or fail them with a TypeError
     // between two connect attempts
@@ -86,8 +99,11 @@ export class SentinelConnection implements CacheRedisConnection {
     this.log = new TransitionLog(logger);
     this.sentinel.on('error', (error: unknown) => this.failed(error));
     this.sentinel.on('topology-change', (event: { type: string; node?: unknown }) => {
-      if (event.type !== 'MASTER_CHANGE' || !this.connected) return;
+      if (event.type !== 'MASTER_CHANGE') return;
       const node = event.node as { host: string; port: number };
+      this.master = mapNodeAddress(options.nodeAddressMap, node.host, node.port);
+      if (!this.connected) return;
+      this.trackMaster(true);
       this.log.report(
         'master',
         true,
@@ -120,6 +136,7 @@ export class SentinelConnection implements CacheRedisConnection {
       }
       if (this.closing) return;
       this.connected = true;
+      this.trackMaster();
       for (const [channel, listener] of this.subscriptions) this.subscribeNow(channel, listener);
       this.up();
       return;
@@ -182,9 +199,33 @@ export class SentinelConnection implements CacheRedisConnection {
     );
   }
 
-  /** Not yet: tracking is never reported on, so a near cache stays empty (and unused). */
-  trackChanges(_prefixes: readonly string[], feed: ChangeFeed): void {
-    feed.tracking(false);
+  trackChanges(prefixes: readonly string[], feed: ChangeFeed): void {
+    this.changeTracking ??= new InvalidationTrackerGroup(prefixes, feed);
+    this.trackMaster();
+  }
+
+  /** A tracker on the current master (a new one, after a flush, if it switched). */
+  private trackMaster(switched = false): void {
+    const master = this.currentMaster();
+    if (!this.changeTracking || !this.connected || this.closing || !master) return;
+    this.changeTracking.trackOnly(
+      [{ address: `${master.host}:${master.port}`, options: () => this.masterOptions() }],
+      switched,
+    );
+  }
+
+  /** node-redis' ready master connection's address (already mapped), else the last switch's. */
+  private currentMaster(): { host: string; port: number } | undefined {
+    return this.sentinel.getMasterNode() ?? this.master;
+  }
+
+  /** Read on every attempt of the tracker: a retry goes to the master named now. */
+  private masterOptions(): RedisClientOptions {
+    const nodeOptions = this.options.nodeClientOptions;
+    return {
+      ...nodeOptions,
+      socket: { ...nodeOptions?.socket, ...this.currentMaster() },
+    };
   }
 
   async close(): Promise<void> {
@@ -193,10 +234,12 @@ export class SentinelConnection implements CacheRedisConnection {
     clearInterval(this.probeTimer);
     const wasConnected = this.connected;
     this.connected = false; // calls from now on are refused, not sent to closing connections
+    const trackersClosed = this.changeTracking?.close();
     if (wasConnected) {
       await settleWithin(this.sentinel.close(), CLOSE_TIMEOUT_MS);
     }
     // also stops a connect in flight after its current round
     await settleWithin(this.sentinel.destroy(), CLOSE_TIMEOUT_MS + CONNECT_TIMEOUT_MS);
+    await trackersClosed;
   }
 }
