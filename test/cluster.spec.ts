@@ -446,6 +446,38 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
       expect((await read(reader, key)).value.version).toBe(rows.get(key));
     }
   });
+
+  it('near cache through a manual failover (CLUSTER FAILOVER: the old master lives on as a replica): a reader that only answers from memory drops what the new master changes', async () => {
+    const shard = (await cluster.shards()).find((s) => s.replica)!;
+    const reader = await startNearApp();
+    const [key] = (await keysPerMaster('near-manual', 1)).get(shard.master.port)!;
+    let version = 1;
+    const read = () => reader.cache.getOrLoadWithStatus(key, async () => ({ version }));
+    await warm(read);
+    await shard.replica!.command('CLUSTER', 'FAILOVER');
+    await waitUntil(
+      'the replica took over',
+      async () => (await cluster.masterOf(valueKey(key))).port === shard.replica!.port,
+      10_000,
+    );
+    // the reader sends no command (memory answers): only its topology refresh can notice
+    const flushes = reader.cache.stats().nearFlushes;
+    await waitUntil(
+      'tracking moved to the new master',
+      () => reader.cache.stats().nearFlushes > flushes,
+      5000,
+    );
+    await waitUntil('tracking on again', () => reader.cache.stats().near?.tracking === true, 5000);
+    await warm(read);
+    version = 2;
+    await raw.del(valueKey(key)); // on the new master
+    await waitUntil(
+      "the reader's entry dropped",
+      () => reader.cache.stats().near?.entries === 0,
+      2000,
+    );
+    expect((await read()).value.version).toBe(2);
+  });
 });
 
 /**

@@ -23,6 +23,13 @@ import { checkRedisUrl, redactRedisUrl } from './redact-redis-url';
 export const FAILED_NODE_REFRESH_MS = 500;
 /** And in any case, to pick up changes nothing told us about. */
 export const TOPOLOGY_REFRESH_MS = 30_000;
+/**
+ * With a near cache: a manual failover (`CLUSTER FAILOVER`) leaves the old master up as a
+ * replica, whose tracking connection stays open but hears nothing of the writes that now
+ * land on the new master (replicas don't report them). Nothing else tells a process that
+ * answers from memory and sends no command, so the slot map is re-read this often.
+ */
+export const TRACKED_TOPOLOGY_REFRESH_MS = 1000;
 
 function createCacheCluster(options: CacheRedisClusterOptions) {
   return createCluster({
@@ -168,7 +175,10 @@ export class ClusterConnection implements CacheRedisConnection {
       if (this.closing) return;
       this.connected = true;
       this.trackMasters();
-      this.periodicTimer = setInterval(() => void this.refresh(), TOPOLOGY_REFRESH_MS);
+      this.periodicTimer = setInterval(
+        () => void this.refresh(),
+        this.changeTracking ? TRACKED_TOPOLOGY_REFRESH_MS : TOPOLOGY_REFRESH_MS,
+      );
       this.periodicTimer.unref();
       for (const [channel, listener] of this.subscriptions) this.subscribeNow(channel, listener);
       this.checkAllNodesUp();
