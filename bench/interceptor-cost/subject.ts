@@ -44,13 +44,6 @@ if (variant === 'hooks-idle') {
   promiseHooks.onAfter(nothing);
 }
 if (variant.endsWith('-nonow')) performance.now = () => 0;
-if (variant === 'new-als' || variant === 'new-hooks') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const context = require(join(libraryDir, 'cache-status.context')) as {
-    useCacheStatusCarrier(name: string): void;
-  };
-  context.useCacheStatusCarrier(variant === 'new-als' ? 'async-local-storage' : 'promise-hooks');
-}
 
 interface Response {
   setHeader(name: string, value: string): void;
@@ -113,7 +106,6 @@ function interceptor(): NestInterceptor | undefined {
     case 'new':
     case 'new-nonow':
     case 'new-als':
-    case 'new-hooks':
       return new library.CacheStatusInterceptor();
     default:
       return undefined;

@@ -5,13 +5,12 @@ export const VARIANTS = [
   'rx', // the old interceptor's rxjs wrapping (new Observable + tap), no context, no headers
   'rx-headers', // rx, plus the two headers (constant values)
   'als-idle', // no interceptor, AsyncLocalStorage enabled process-wide (its promise hooks)
-  'hooks-idle', // no interceptor, empty V8 promise hooks: the floor of any hook-based context
+  'hooks-idle', // no interceptor, empty V8 promise hooks: the floor of any hook-based carrier
   'old', // the baseline's CacheStatusInterceptor
   'old-nonow', // the baseline's, with performance.now() a constant
   'new', // this tree's CacheStatusInterceptor
   'new-nonow', // this tree's, with performance.now() a constant
-  'new-als', // this tree's, the record carried by AsyncLocalStorage whatever the Node
-  'new-hooks', // this tree's, the record carried by V8 promise hooks whatever the Node
+  'new-als', // the same build as new (the record rides on AsyncLocalStorage on every Node now)
   'new-middleware', // this tree's CacheStatusMiddleware instead of the interceptor
 ] as const;
 export type Variant = (typeof VARIANTS)[number];

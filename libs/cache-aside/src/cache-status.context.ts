@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { promiseHooks } from 'node:v8';
 import type { CacheHitSource, CacheStatus } from './interfaces';
 
 /** What one request's cached reads did: how they were served, and where time went. */
@@ -13,87 +12,18 @@ export interface CacheRequestRecord {
   loadMs: number;
 }
 
-/** How a record follows a request through its awaits. */
-export type CacheStatusCarrier = 'async-local-storage' | 'promise-hooks';
-
-interface Carrier {
-  run<R>(record: CacheRequestRecord, callback: () => R): R;
-  get(): CacheRequestRecord | undefined;
-}
-
-/**
- * AsyncLocalStorage, where it is cheap: on Node 24 (and 22 with
- * --experimental-async-context-frame) it rides on V8's continuation data, with no hook
- * on any promise. It follows every kind of callback (timers, nextTick, emitters).
+/*
+ * The record follows a request with AsyncLocalStorage, on every Node. A carrier of our own
+ * on V8's promise hooks (Node 20's default until this change) was dropped:
+ * - most production Nest apps already run AsyncLocalStorage (OpenTelemetry's context
+ *   manager, nestjs-cls, loggers), so on Node 20 its async_hooks cost is paid anyway, and
+ *   our own promise hooks would add to it (empty V8 promise hooks alone measured 0.96x);
+ * - it did not follow timers, nextTick or event emitters, AsyncLocalStorage does;
+ * - it gained ~4% on Node 20 only, which reached end of life in April 2026;
+ * - on Node 24 AsyncLocalStorage rides on V8's continuation data (AsyncContextFrame) and
+ *   costs nothing measurable.
  */
-function asyncLocalStorageCarrier(): Carrier {
-  const storage = new AsyncLocalStorage<CacheRequestRecord>();
-  return {
-    run: (record, callback) => storage.run(record, callback),
-    get: () => storage.getStore(),
-  };
-}
-
-/**
- * Where AsyncLocalStorage is built on async_hooks (Node 20; Node 22 by default), its hooks
- * on every promise of the process allocate async ids, keep a resource stack and copy
- * stores: a promise-bound loop runs 2.2x slower with it. This does the one thing the
- * record needs with V8's promise hooks and a variable: a promise created while a record
- * is current carries it, and its reactions run with it. The same loop runs 1.4x slower,
- * most of it V8's own price for having any promise hook. It follows promises and async
- * functions (which is how a handler reaches the cache); a callback of a timer, nextTick
- * or event emitter runs with no record (those reads are served the same, only not
- * reported). Installed on the first request recorded: an app that records none pays nothing.
- */
-function promiseHookCarrier(): Carrier {
-  const RECORD = Symbol('nest-cache-aside.request');
-  type Tagged = Promise<unknown> & { [RECORD]?: CacheRequestRecord };
-  let current: CacheRequestRecord | undefined;
-  const outer: (CacheRequestRecord | undefined)[] = [];
-  let installed = false;
-  const install = () => {
-    installed = true;
-    promiseHooks.onInit((promise: Tagged) => {
-      if (current !== undefined) promise[RECORD] = current;
-    });
-    promiseHooks.onBefore((promise: Tagged) => {
-      outer.push(current);
-      current = promise[RECORD];
-    });
-    // A job whose start came before the hooks has no entry: it ends with no record.
-    promiseHooks.onAfter(() => {
-      current = outer.pop();
-    });
-  };
-  return {
-    run(record, callback) {
-      if (!installed) install();
-      const previous = current;
-      current = record;
-      try {
-        return callback();
-      } finally {
-        current = previous;
-      }
-    },
-    get: () => current,
-  };
-}
-
-/** AsyncLocalStorage built on AsyncContextFrame has none of the async_hooks internals. */
-export function defaultCarrier(): CacheStatusCarrier {
-  return '_propagate' in AsyncLocalStorage.prototype ? 'promise-hooks' : 'async-local-storage';
-}
-
-let carrierName = defaultCarrier();
-let carrier = carrierName === 'promise-hooks' ? promiseHookCarrier() : asyncLocalStorageCarrier();
-
-/** Tests and the bench: record with the other carrier (no request may be in flight). */
-export function useCacheStatusCarrier(name: CacheStatusCarrier): void {
-  if (name === carrierName) return;
-  carrierName = name;
-  carrier = name === 'promise-hooks' ? promiseHookCarrier() : asyncLocalStorageCarrier();
-}
+const storage = new AsyncLocalStorage<CacheRequestRecord>();
 
 /**
  * Lets a request learn how its cached reads were served, without threading a value
@@ -103,15 +33,12 @@ export function useCacheStatusCarrier(name: CacheStatusCarrier): void {
  * Outside a request nothing is recorded (and nothing is timed).
  */
 export const cacheStatusContext = {
-  get carrier(): CacheStatusCarrier {
-    return carrierName;
-  },
   /** Runs `callback` with a new record (or `record`) as the current request's. */
   run<R>(callback: () => R, record: CacheRequestRecord = { redisMs: 0, loadMs: 0 }): R {
-    return carrier.run(record, callback);
+    return storage.run(record, callback);
   },
   record(status: CacheStatus, source?: CacheHitSource): void {
-    const current = carrier.get();
+    const current = storage.getStore();
     if (!current) return;
     if (
       current.status === undefined ||
@@ -123,10 +50,10 @@ export const cacheStatusContext = {
   },
   /** The current request's record, if a request is being recorded. */
   active(): CacheRequestRecord | undefined {
-    return carrier.get();
+    return storage.getStore();
   },
   current(): CacheStatus | undefined {
-    return carrier.get()?.status;
+    return storage.getStore()?.status;
   },
 };
 

@@ -44,10 +44,8 @@ interface NodeResponse extends HeaderTarget {
 /**
  * Sets `X-Cache: HIT | MISS | STALE | BYPASS`, `Cache-Status` (RFC 9211) and
  * `Server-Timing` on HTTP responses whose handler made a cached read (directly or
- * through any service it called). The request's record follows its awaits with
- * AsyncLocalStorage where that is cheap (Node 24), with V8 promise hooks where
- * AsyncLocalStorage would hook every promise through async_hooks (Node 20): see
- * `cacheStatusContext`. The handler's Observable is subscribed once, with no operator
+ * through any service it called). The request's record follows it with
+ * AsyncLocalStorage (see `cacheStatusContext`). The handler's Observable is subscribed once, with no operator
  * in between; a request already recorded (an outer interceptor, `CacheStatusMiddleware`)
  * is passed through as it is. Most of what it costs is Nest's interceptor pipeline, paid
  * by a route's first interceptor: `CacheStatusMiddleware` does without it.
