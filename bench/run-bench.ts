@@ -13,16 +13,22 @@
  * there if none answers), and seeds bench/.data/ with the catalog's SQLite demo data once.
  */
 import { cpus } from 'node:os';
-import { runHitPathBench, hitPathTables, type HitPathResult } from './hit-path/hit-path-bench';
+import {
+  hitPathGoals,
+  hitPathTables,
+  runHitPathBench,
+  type HitPathResult,
+} from './hit-path/hit-path-bench';
 import { runHttpBench, type HttpResult } from './http/http-bench';
 import { invalidationTables, runInvalidationBench } from './invalidation/invalidation-bench';
-import { httpTables } from './http/http-tables';
+import { httpGoals, httpTables } from './http/http-tables';
 import { runMemoryBench } from './memory/memory-bench';
 import { memoryTables } from './memory/memory-tables';
 import { patchTables, runPatchBench } from './patch/patch-bench';
-import { runStampedeBench, stampedeTables } from './stampede/stampede-bench';
+import { runStampedeBench, stampedeGoals, stampedeTables } from './stampede/stampede-bench';
 import { parseCliOptions } from './support/cli-options';
 import { latencyPanels, renderLatencyChart, writeLatencyChart } from './support/latency-chart';
+import { goalsTable, type GoalCheck } from './support/goals';
 import { connectAdmin, serverVersion } from './support/redis-admin';
 import { renderText, type ReportTable } from './support/report-table';
 import { writeResults } from './support/results-writer';
@@ -51,6 +57,7 @@ async function runParts(
 
   const tables: ReportTable[] = [];
   const parts: Record<string, unknown> = {};
+  const goals: GoalCheck[] = [];
   const print = (newTables: ReportTable[]) => {
     for (const table of newTables) process.stdout.write(`\n${renderText(table)}\n`);
     tables.push(...newTables);
@@ -60,12 +67,14 @@ async function runParts(
     const result = await runHitPathBench(options.rounds);
     parts.hit = result;
     print(hitPathTables(result));
+    goals.push(...hitPathGoals(result));
   }
   if (options.parts.includes('stampede')) {
     process.stderr.write('Part 2: stampede\n');
     const result = await runStampedeBench(options.rounds);
     parts.stampede = result;
     print(stampedeTables(result));
+    goals.push(...stampedeGoals(result));
   }
   if (options.parts.includes('patch')) {
     process.stderr.write('Part 3: one-field update\n');
@@ -78,6 +87,7 @@ async function runParts(
     const result = await runHttpBench(log, options.rounds);
     parts.http = result;
     print(httpTables(result));
+    goals.push(...httpGoals(result));
   }
   if (options.parts.includes('memory')) {
     process.stderr.write('Part 5: Redis memory and expiry\n');
@@ -90,6 +100,10 @@ async function runParts(
     const result = await runInvalidationBench(options.rounds);
     parts.invalidation = result;
     print(invalidationTables(result));
+  }
+  if (goals.length > 0) {
+    parts.goals = goals;
+    print([goalsTable(goals)]);
   }
   const durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   const command = [
