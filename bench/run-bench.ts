@@ -1,16 +1,20 @@
 /*
  * Benchmarks of nest-cache-aside against a raw Redis read, @nestjs/cache-manager and
  * bentocache: the hit path (part 1), stampedes across processes (part 2), a one-field
- * update (part 3), the catalog's GET /products/:id over HTTP (part 4), Redis memory
- * and key expiry (part 5) and what an invalidation costs the writer (part 6).
+ * update (part 3), the catalog's GET /products/:id over HTTP on SQLite and PostgreSQL
+ * (part 4), Redis memory and key expiry (part 5), what an invalidation costs the writer
+ * (part 6) and the near cache's cross-process staleness window (part 7).
  *
  *   npm run bench                     every part
- *   npm run bench -- --only hit       or stampede, patch, http, memory, invalidation (comma-separated for
- *                                     several); --rounds N for a quick look (every part repeats)
+ *   npm run bench -- --only hit       or stampede, patch, http, memory, invalidation, staleness
+ *                                     (comma-separated for several); --rounds N for a quick look
+ *                                     (every part repeats)
  *
  * Prints a table per part and writes bench/results/latest.json, latest.md and latency.svg.
  * Needs redis-server on the PATH: uses Redis on REDIS_URL or 127.0.0.1:6379 (starting one
- * there if none answers), and seeds bench/.data/ with the catalog's SQLite demo data once.
+ * there if none answers), and seeds bench/.data/ with the catalog's SQLite demo data once;
+ * part 4 also seeds a PostgreSQL database of its own on BENCH_DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/nest_cache_aside_bench, created if missing) once.
  */
 import { cpus } from 'node:os';
 import {
@@ -26,6 +30,7 @@ import { runMemoryBench } from './memory/memory-bench';
 import { memoryTables } from './memory/memory-tables';
 import { patchTables, runPatchBench } from './patch/patch-bench';
 import { runStampedeBench, stampedeGoals, stampedeTables } from './stampede/stampede-bench';
+import { runStalenessBench, stalenessGoals, stalenessTables } from './staleness/staleness-bench';
 import { parseCliOptions } from './support/cli-options';
 import { latencyPanels, renderLatencyChart, writeLatencyChart } from './support/latency-chart';
 import { goalsTable, type GoalCheck } from './support/goals';
@@ -100,6 +105,13 @@ async function runParts(
     const result = await runInvalidationBench(options.rounds);
     parts.invalidation = result;
     print(invalidationTables(result));
+  }
+  if (options.parts.includes('staleness')) {
+    process.stderr.write('Part 7: cross-process staleness window of the near cache\n');
+    const result = await runStalenessBench(options.rounds);
+    parts.staleness = result;
+    print(stalenessTables(result));
+    goals.push(...stalenessGoals(result));
   }
   if (goals.length > 0) {
     parts.goals = goals;

@@ -1,4 +1,5 @@
-export type BenchPart = 'hit' | 'stampede' | 'patch' | 'http' | 'memory' | 'invalidation';
+export type BenchPart =
+  'hit' | 'stampede' | 'patch' | 'http' | 'memory' | 'invalidation' | 'staleness';
 
 export interface CliOptions {
   parts: BenchPart[];
@@ -6,9 +7,17 @@ export interface CliOptions {
   rounds?: number;
 }
 
-const PARTS: BenchPart[] = ['hit', 'stampede', 'patch', 'http', 'memory', 'invalidation'];
+const PARTS: BenchPart[] = [
+  'hit',
+  'stampede',
+  'patch',
+  'http',
+  'memory',
+  'invalidation',
+  'staleness',
+];
 
-/** `--only hit|stampede|patch|http|memory|invalidation` (repeatable or comma-separated), `--rounds N`. */
+/** `--only hit|stampede|patch|http|memory|invalidation|staleness` (repeatable or comma-separated), `--rounds N`. */
 export function parseCliOptions(argv: string[]): CliOptions {
   const only: BenchPart[] = [];
   let rounds: number | undefined;
