@@ -82,7 +82,7 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
       const loader = async () => ({ key, at: new Date(0) });
       expect((await app.cache.getOrLoadWithStatus(key, loader)).status).toBe('MISS');
       const hit = await app.cache.getOrLoadWithStatus(key, loader);
-      expect(hit).toEqual({ value: { key, at: new Date(0) }, status: 'HIT' });
+      expect(hit).toEqual({ value: { key, at: new Date(0) }, status: 'HIT', source: 'redis' });
       expect(await raw.pTTL(valueKey(key))).toBeGreaterThan(0);
       expect(await app.cache.del(key)).toBe(true);
       expect(await raw.exists(valueKey(key))).toBe(0);

@@ -32,7 +32,7 @@ describe('event-loop lag is not a Redis timeout', () => {
       const read = app.cache.getOrLoadWithStatus('product:1', async () => ({ id: -1 }));
       await new Promise((resolve) => setImmediate(resolve)); // the GET is on the wire now
       blockFor(150); // its reply lands in the socket meanwhile; the deadline passes
-      expect(await read).toEqual({ value: { id: 1 }, status: 'HIT' });
+      expect(await read).toEqual({ value: { id: 1 }, status: 'HIT', source: 'redis' });
     }
     expect(app.cache.stats().redisErrors).toBe(0);
   });

@@ -54,6 +54,7 @@ describe('bad data and hostile input (real Redis)', () => {
       expect(await node.cache.getOrLoadWithStatus(key, async () => ({ fresh: false }))).toEqual({
         value: { fresh: true },
         status: 'HIT',
+        source: 'redis',
       });
       expect(warnings.filter((w) => w.includes('corrupt or foreign'))).toHaveLength(1);
     },

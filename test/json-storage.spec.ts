@@ -161,7 +161,7 @@ describe("storage 'json' (real Redis)", () => {
       expect(node.cache.stats().corruptEntries).toBeGreaterThan(before);
       expect(
         await node.cache.getOrLoadWithStatus('foreign', async () => 'again', { storage: 'json' }),
-      ).toEqual({ value: 'loaded', status: 'HIT' });
+      ).toEqual({ value: 'loaded', status: 'HIT', source: 'redis' });
     });
   });
 

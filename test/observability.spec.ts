@@ -95,7 +95,7 @@ describe('OpenTelemetry spans and metrics, diagnostics_channel events (real Redi
     await sleep(20);
     const waiter = peer.cache.getOrLoadWithStatus('product:1', async () => 'not this');
     expect(await holder).toBe('row');
-    expect(await waiter).toEqual({ value: 'row', status: 'HIT' });
+    expect(await waiter).toEqual({ value: 'row', status: 'HIT', source: 'redis' });
 
     const [holderRead, waiterRead] = readSpans('product:1').sort(
       (a, b) => a.startTime[1] - b.startTime[1] + (a.startTime[0] - b.startTime[0]) * 1e9,

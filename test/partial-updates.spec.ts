@@ -104,6 +104,7 @@ describe('partial updates of hash entries (real Redis, real SQLite)', () => {
     });
     expect(cached).toEqual({
       status: 'HIT',
+      source: 'redis',
       value: { name: 'Lamp', priceCents: 900, stock: 3, updatedAt: newDate },
     });
     expect(

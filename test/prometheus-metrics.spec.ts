@@ -48,6 +48,11 @@ const COUNTER_NAMES: Record<
   redisErrors: 'redis_errors_total',
   softTimeouts: 'soft_timeouts_total',
   hardTimeouts: 'hard_timeouts_total',
+  nearHits: 'near_hits_total',
+  nearMisses: 'near_misses_total',
+  nearEvictions: 'near_evictions_total',
+  nearInvalidations: 'near_invalidations_total',
+  nearFlushes: 'near_flushes_total',
 };
 
 /** The sample lines of a scrape, `name{labels}` to value. */
@@ -205,5 +210,10 @@ function zeroStats(): CacheStats {
     redisErrors: 0,
     softTimeouts: 0,
     hardTimeouts: 0,
+    nearHits: 0,
+    nearMisses: 0,
+    nearEvictions: 0,
+    nearInvalidations: 0,
+    nearFlushes: 0,
   };
 }

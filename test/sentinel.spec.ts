@@ -61,6 +61,7 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
     expect(await app.cache.getOrLoadWithStatus('basic:1', loader)).toEqual({
       value: { id: 1, at: new Date(0) },
       status: 'HIT',
+      source: 'redis',
     });
     expect(await onMaster((r) => r.pTTL(valueKey('basic:1')))).toBeGreaterThan(0);
     expect(await app.cache.del('basic:1')).toBe(true);

@@ -264,6 +264,7 @@ describe('stampede protection and bounded staleness (real Redis, real SQLite)', 
       ).toEqual({
         value: 2,
         status: 'HIT',
+        source: 'redis',
       });
       expect(loads).toBe(2);
     });

@@ -135,7 +135,9 @@ describe('tags (real Redis, real SQLite)', () => {
     const tagTtl = await redis.pTTL(`${prefix}:tag-version:{${key}}`);
     expect(entryTtl).toBeGreaterThan(0);
     expect(tagTtl).toBeGreaterThanOrEqual(entryTtl);
-    expect(tagTtl).toBeLessThanOrEqual(entryTtl + 60_000 + 1_000); // plus the margin kept for clock drift
+    // plus the margin kept for clock drift, twice: keep-tag.lua gives the key twice the
+    // life it needs, so that fills don't touch it (each touch reaches every near cache)
+    expect(tagTtl).toBeLessThanOrEqual(2 * (entryTtl + 60_000) + 1_000);
   });
 
   it('a "not found" entry is invalidated by its tag for its whole life (read your own insert)', async () => {

@@ -1,3 +1,4 @@
+import type { NearCacheOptions } from './interfaces/near-cache-options.interface';
 /** The module's options with defaults applied. */
 export const CACHE_ASIDE_OPTIONS = Symbol('CACHE_ASIDE_OPTIONS');
 export const CACHE_ASIDE_REDIS_CLIENT = Symbol('CACHE_ASIDE_REDIS_CLIENT');
@@ -39,6 +40,7 @@ export const DEFAULT_OPTIONS = {
   maxPendingEvictions: 10_000,
   profiles: {} as Record<string, object>,
   trackAllKeys: false,
+  nearCache: false as boolean | NearCacheOptions,
   enabled: true,
 };
 export const CACHE_ASIDE_STORE = Symbol('CACHE_ASIDE_STORE');

@@ -24,6 +24,8 @@ import { EntryAccess, isWrongType } from './read-path/entry-access';
 import { ReadPolicies } from './read-path/read-policy';
 import { LoadContext } from './read-path/load-context';
 import { ReadThrough, type Loader } from './read-path/read-through';
+import { NearCache } from './near-cache/near-cache';
+import { nearCacheSettingsOf } from './near-cache/near-cache-settings';
 import { type ResolvedModuleOptions } from './resolve-module-options';
 import {
   decodeHeader,
@@ -46,6 +48,7 @@ export class CacheAsideService implements OnModuleDestroy {
   private readonly entries: EntryAccess;
   private readonly invalidator: CacheInvalidator;
   private readonly reads: ReadThrough;
+  private readonly near?: NearCache;
 
   constructor(
     @Inject(CACHE_ASIDE_OPTIONS) private readonly options: ResolvedModuleOptions,
@@ -53,12 +56,35 @@ export class CacheAsideService implements OnModuleDestroy {
     @Optional() @Inject(CACHE_ASIDE_NAME) cacheName: string = DEFAULT_CACHE_NAME,
   ) {
     this.diagnostics = new CacheDiagnostics(new CacheTelemetry(cacheName));
-    this.policies = new ReadPolicies(options);
+    this.near = this.createNearCache();
+    this.policies = new ReadPolicies(
+      options,
+      this.near && nearCacheSettingsOf(options.nearCache)!.byDefault,
+    );
     this.entries = new EntryAccess(options, store, this.diagnostics);
     this.invalidator = new CacheInvalidator(options, store, this.entries, this.diagnostics);
-    this.reads = new ReadThrough(options, store, this.entries, this.invalidator, this.diagnostics);
-    this.invalidator.onEvicted((keys) => this.reads.forget(keys));
+    this.reads = new ReadThrough(
+      options,
+      store,
+      this.entries,
+      this.invalidator,
+      this.diagnostics,
+      this.near,
+    );
+    this.invalidator.onEvicted((keys, tags) => this.reads.forget(keys, tags));
     store.onHealthy((operation) => this.diagnostics.redisAnswered(operation));
+  }
+
+  /**
+   * The module's near cache, coherent through the store's change tracking; none with
+   * caching off or a store that can't track changes (the memory store: it is in-process already).
+   */
+  private createNearCache(): NearCache | undefined {
+    const settings = nearCacheSettingsOf(this.options.nearCache);
+    if (!settings || !this.options.enabled || !this.store.trackChanges) return undefined;
+    const near = new NearCache(settings, (counter, key) => this.diagnostics.count(counter, key));
+    this.store.trackChanges(near);
+    return near;
   }
 
   get enabled(): boolean {
@@ -254,7 +280,7 @@ export class CacheAsideService implements OnModuleDestroy {
       redisFailingSince,
       writesRefusedSince,
       pendingEvictions: this.invalidator.pendingCount,
-      near: null,
+      near: this.near?.state() ?? null,
     };
   }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_OPTIONS } from './cache-aside.constants';
+import { nearCacheSettingsOf } from './near-cache/near-cache-settings';
 import { CacheOptionsError } from './errors/cache-options.error';
 import type { CacheAsideModuleOptions } from './interfaces';
 
@@ -53,6 +54,7 @@ export function resolveModuleOptions(options: CacheAsideModuleOptions): Resolved
       requireNumber(`profiles.${name}.ttlJitterPercent`, profile.ttlJitterPercent, 0, 100);
     }
   }
+  nearCacheSettingsOf(resolved.nearCache); // throws on nonsense
   if (typeof resolved.earlyRefresh === 'number')
     requireNumber('earlyRefresh', resolved.earlyRefresh, 0);
   return resolved;

@@ -1,13 +1,13 @@
 /** How a cached read was served. */
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
 
-/** Where a hit came from: this process's near cache, or Redis. */
-export type CacheHitSource = 'near' | 'redis';
+/** Where a hit came from: this process's near cache, Redis, or the memory store (`store: 'memory'`). */
+export type CacheHitSource = 'near' | 'redis' | 'memory';
 
 export interface CacheResult<T> {
   value: T;
   status: CacheStatus;
-  /** For a HIT: whether the near cache answered it (no round trip) or Redis did. */
+  /** For a HIT: whether the near cache answered it (no round trip), or the store (Redis) did. */
   source?: CacheHitSource;
 }
 

@@ -32,6 +32,20 @@ export interface PatchVersion {
 }
 
 /**
+ * Told by the store of changes made in it by any process (Redis client tracking), for
+ * the near cache. Keys and tags are logical (as the read path names them).
+ */
+export interface StoreChangeListener {
+  keysChanged(keys: readonly string[]): void;
+  /** A tag's version changed (invalidated, or its life stretched): its entries may be out of date. */
+  tagsChanged(tags: readonly string[]): void;
+  /** Anything may have changed (the database was flushed). */
+  everythingChanged(): void;
+  /** Changes are delivered (`true`) from now on, or can't be (`false`: until `true` again). */
+  trackingChanged(on: boolean): void;
+}
+
+/**
  * The small contract the read path needs from its store; keys are logical keys
  * (already normalized), the store maps them to its own layout. Every method may
  * reject (Redis down, timeout): callers treat that as a cache failure, never as
@@ -92,4 +106,10 @@ export interface CacheStore {
    * moment to apply evictions that failed earlier. Runs on the hit path: keep it cheap.
    */
   onHealthy(listener: (operation: string) => void): void;
+  /**
+   * Tells `listener` of every change of an entry or tag version in the store, by any
+   * process, from the moment it reports `trackingChanged(true)`. Stores that can't
+   * (the memory store, which is its own near cache) leave this out.
+   */
+  trackChanges?(listener: StoreChangeListener): void;
 }

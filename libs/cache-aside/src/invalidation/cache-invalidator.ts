@@ -25,8 +25,12 @@ const EVICTION_BATCH = 500;
 const REPLAY_BACKOFF_MS = 50;
 const MAX_REPLAY_BACKOFF_MS = 2000;
 
-/** Told of every eviction once it resolved (or failed): in-process flights must not outlive it. */
-export type EvictionListener = (keys: string[] | 'all') => void;
+/**
+ * Told of every eviction once it resolved (or failed): in-process flights and near-cache
+ * entries must not outlive it. A tag invalidation is `'all'` (which flights carry the tag
+ * is known only once they loaded) with its tags.
+ */
+export type EvictionListener = (keys: string[] | 'all', tags: readonly string[]) => void;
 
 /**
  * Every write to the cache that invalidates: `set`, `del`, `patch`, tag invalidation,
@@ -129,7 +133,7 @@ export class CacheInvalidator implements EvictionGate {
       this.failed('invalidate-tags', error, [], tags);
       return false;
     } finally {
-      this.evicted('all'); // which flights carry a tag is known only once they loaded
+      this.evicted('all', tags);
     }
   }
 
@@ -180,8 +184,8 @@ export class CacheInvalidator implements EvictionGate {
     }
   }
 
-  private evicted(keys: string[] | 'all'): void {
-    for (const listener of this.listeners) listener(keys);
+  private evicted(keys: string[] | 'all', tags: readonly string[] = []): void {
+    for (const listener of this.listeners) listener(keys, tags);
   }
 
   private failed(operation: string, error: unknown, keys: string[], tags: string[] = []): void {

@@ -23,6 +23,8 @@ export interface ReadPolicy {
   tags: readonly string[];
   tagsFromResult?: (value: unknown) => string[];
   storage: CacheStorage;
+  /** Whether this read uses the near cache (the module has one, and the call didn't opt out). */
+  near: boolean;
 }
 
 /**
@@ -43,7 +45,14 @@ export class ReadPolicies {
   private readonly byOptions = new WeakMap<object, ReadPolicy>();
   private defaultPolicy?: ReadPolicy;
 
-  constructor(private readonly options: ResolvedModuleOptions) {}
+  /**
+   * @param nearByDefault whether reads use the near cache unless they say otherwise;
+   * undefined when the module has none (then no read does)
+   */
+  constructor(
+    private readonly options: ResolvedModuleOptions,
+    private readonly nearByDefault?: boolean,
+  ) {}
 
   for<T>(options: CacheLoadOptions<T> | undefined): ReadPolicy {
     if (!options) return (this.defaultPolicy ??= this.build(undefined));
@@ -75,6 +84,7 @@ export class ReadPolicies {
       tags: this.tagsOf(options?.tags),
       tagsFromResult: options?.tagsFromResult as ((value: unknown) => string[]) | undefined,
       storage: storageOf(options?.storage),
+      near: this.nearByDefault !== undefined && (options?.nearCache ?? this.nearByDefault),
     };
   }
 

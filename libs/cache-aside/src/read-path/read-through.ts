@@ -3,9 +3,16 @@ import type { CacheDiagnostics } from '../cache-diagnostics';
 import { cacheStatusContext } from '../cache-status.context';
 import { CacheLoadFailedError } from '../errors/cache-load-failed.error';
 import { CacheLoadTimeoutError } from '../errors/cache-load-timeout.error';
-import type { CacheLoadContext, CacheResult, CacheStore, LeaseReply } from '../interfaces';
+import type {
+  CacheHitSource,
+  CacheLoadContext,
+  CacheResult,
+  CacheStore,
+  LeaseReply,
+} from '../interfaces';
 import type { ResolvedModuleOptions } from '../resolve-module-options';
 import type { CacheEntry } from '../serialization/cache-entry';
+import type { NearCache } from '../near-cache/near-cache';
 import type { EntryAccess } from './entry-access';
 import { FillTags } from './fill-tags';
 import { LoadContext } from './load-context';
@@ -44,57 +51,91 @@ export class ReadThrough {
   private readonly waiters = new SettleWaiters();
   private readonly loadsWithoutRedis: Semaphore;
   private readonly fillTags: FillTags;
+  /** What a hit from the store is called (CacheResult.source). */
+  private readonly storeSource: CacheHitSource;
 
+  /**
+   * @param near this process's near cache, when the module has one: consulted before
+   * anything else, kept by what reads find fresh in Redis
+   */
   constructor(
     private readonly options: ResolvedModuleOptions,
     private readonly store: CacheStore,
     private readonly entries: EntryAccess,
     private readonly evictions: EvictionGate,
     private readonly diagnostics: CacheDiagnostics,
+    private readonly near?: NearCache,
   ) {
     store.onSettled((key) => this.waiters.wake(key));
     this.loadsWithoutRedis = new Semaphore(options.maxConcurrentLoadsWithoutRedis);
     this.fillTags = new FillTags(store, diagnostics);
+    this.storeSource = options.store === 'memory' ? 'memory' : 'redis';
   }
 
   read<T>(key: string, loader: Loader<T>, policy: ReadPolicy): Promise<CacheResult<T>> {
-    return this.flights.run(key, () => this.readThrough(key, loader, policy)) as Promise<
+    const near = policy.near ? this.near : undefined;
+    if (near !== undefined) {
+      const hit = this.evictions.settled ? near.get(key) : undefined;
+      if (hit !== undefined) {
+        this.diagnostics.count('nearHits', key);
+        if (this.shouldRefreshEarly(hit, Date.now(), policy)) {
+          this.refreshInBackground(key, loader, policy, hit.freshUntilMs);
+        }
+        return Promise.resolve({ value: near.valueOf<T>(hit), status: 'HIT', source: 'near' });
+      }
+      this.diagnostics.count('nearMisses', key);
+    }
+    return this.flights.run(key, () => this.readThrough(key, loader, policy, near)) as Promise<
       CacheResult<T>
     >;
   }
 
-  /** After an eviction of these keys: later callers must not join a flight that began before it. */
-  forget(keys: string[] | 'all'): void {
-    if (keys === 'all') this.flights.detachAll();
-    else for (const key of keys) this.flights.detach(key);
+  /**
+   * After an eviction of these keys (or an invalidation of these tags: `'all'`), and
+   * before it resolves: later callers must not join a flight that began before it, nor
+   * get a near-cache entry from before it.
+   */
+  forget(keys: string[] | 'all', tags: readonly string[]): void {
+    if (keys === 'all') {
+      this.flights.detachAll();
+      this.near?.tagsChanged(tags);
+    } else {
+      for (const key of keys) this.flights.detach(key);
+      this.near?.keysChanged(keys);
+    }
   }
 
   private async readThrough<T>(
     key: string,
     loader: Loader<T>,
     policy: ReadPolicy,
+    near: NearCache | undefined,
   ): Promise<CacheResult<T>> {
     if (!this.evictions.settled && !(await this.evictions.settle())) {
       return this.bypass(key, loader, policy);
     }
     const knownTags = policy.tags.length > 0 ? this.entries.tags.prefetch(policy.tags) : undefined;
-    const entry = await this.entries.read<T>(key, policy.storage);
-    if (entry === 'unavailable') return this.bypass(key, loader, policy);
-    const now = Date.now();
-    if (entry && now < entry.freshUntilMs) {
-      // untagged (most entries): no await, the hit path stays as short as before tags
-      const current =
-        entry.tagging.tags.length === 0 || (await this.entries.isCurrent(entry, knownTags));
-      if (current === 'unavailable') return this.bypass(key, loader, policy);
-      if (current) {
-        if (this.shouldRefreshEarly(entry, now, policy)) {
-          this.refreshInBackground(key, loader, policy, entry);
-        }
-        return { value: entry.value, status: 'HIT' };
+    // taken before the read is sent: an invalidation while it is in flight keeps its result out
+    const ticket = near?.begin(key);
+    let entry: CacheEntry<T> | undefined | 'unavailable';
+    let current: boolean | 'unavailable' = false;
+    try {
+      entry = await this.entries.read<T>(key, policy.storage);
+      if (entry === 'unavailable') return this.bypass(key, loader, policy);
+      if (entry === undefined || Date.now() >= entry.freshUntilMs) {
+        return this.loadUnderLease(key, loader, policy);
       }
-      return this.loadUnderLease(key, loader, policy, entry.freshUntilMs);
+      // untagged (most entries): no await, the hit path stays as short as before tags
+      current = entry.tagging.tags.length === 0 || (await this.entries.isCurrent(entry, knownTags));
+    } finally {
+      if (ticket) near!.end(ticket, current === true ? (entry as CacheEntry<T>) : undefined);
     }
-    return this.loadUnderLease(key, loader, policy);
+    if (current === 'unavailable') return this.bypass(key, loader, policy);
+    if (!current) return this.loadUnderLease(key, loader, policy, entry.freshUntilMs);
+    if (this.shouldRefreshEarly(entry, Date.now(), policy)) {
+      this.refreshInBackground(key, loader, policy, entry.freshUntilMs);
+    }
+    return { value: entry.value, status: 'HIT', source: this.storeSource };
   }
 
   /** `stampedeProtection: false`: get, and on a miss load and set; no flight, no lease. */
@@ -110,7 +151,7 @@ export class ReadThrough {
       Date.now() < entry.freshUntilMs &&
       (await this.entries.isCurrent(entry)) === true
     ) {
-      return { value: entry.value, status: 'HIT' };
+      return { value: entry.value, status: 'HIT', source: this.storeSource };
     }
     const tagged = await this.fillTags.begin(policy);
     const value = await this.runLoader(key, loader);
@@ -146,39 +187,47 @@ export class ReadThrough {
     let superseded = supersededFreshUntil;
     let mayServeStale = policy.graceMs > 0;
     let replacedCorrupt = false;
+    const near = policy.near ? this.near : undefined;
     for (;;) {
       const token = randomBytes(12).toString('base64url');
+      const ticket = near?.begin(key);
       let reply: LeaseReply;
+      let current: CacheEntry<T> | undefined;
       try {
-        reply = await this.store.readOrLease(key, {
-          token,
-          leaseTtlMs: this.options.leaseTtlMs,
-          nowMs: Date.now(),
-          refreshFreshUntil: superseded,
-          waitingSinceMs,
-          mayServeStale,
-        });
-      } catch (error) {
-        this.diagnostics.redisFailed('read-or-lease', error);
-        return this.bypass(key, loader, policy);
-      }
-      // Only what Redis holds now counts: an entry read earlier may have been evicted since.
-      let current = this.entries.decode<T>(key, reply.entry);
-      if (current) {
-        const isCurrent = await this.entries.isCurrent(current);
-        if (isCurrent === 'unavailable') {
-          if (reply.state === 'GRANTED') this.releaseQuietly(key, token);
+        try {
+          reply = await this.store.readOrLease(key, {
+            token,
+            leaseTtlMs: this.options.leaseTtlMs,
+            nowMs: Date.now(),
+            refreshFreshUntil: superseded,
+            waitingSinceMs,
+            mayServeStale,
+          });
+        } catch (error) {
+          this.diagnostics.redisFailed('read-or-lease', error);
           return this.bypass(key, loader, policy);
         }
-        if (!isCurrent) {
-          superseded = current.freshUntilMs;
-          current = undefined;
+        // Only what Redis holds now counts: an entry read earlier may have been evicted since.
+        current = this.entries.decode<T>(key, reply.entry);
+        if (current) {
+          const isCurrent = await this.entries.isCurrent(current);
+          if (isCurrent === 'unavailable') {
+            if (reply.state === 'GRANTED') this.releaseQuietly(key, token);
+            return this.bypass(key, loader, policy);
+          }
+          if (!isCurrent) {
+            superseded = current.freshUntilMs;
+            current = undefined;
+          }
         }
+      } finally {
+        // a fresh entry someone else filled (what waiters wake up to) is kept near too
+        if (ticket) near!.end(ticket, reply! && reply.state === 'FRESH' ? current : undefined);
       }
       const stale = current && this.servableStale(current, policy);
       switch (reply.state) {
         case 'FRESH':
-          if (current) return { value: current.value, status: 'HIT' };
+          if (current) return { value: current.value, status: 'HIT', source: this.storeSource };
           if (Date.now() >= deadline) return this.loadWithoutLease(key, loader, policy);
           if (superseded !== undefined && reply.entry === null) {
             superseded = undefined; // replaced by someone else since: read it again
@@ -490,7 +539,11 @@ export class ReadThrough {
   }
 
   /** XFetch: refresh with probability rising as expiry nears, scaled by the load time. */
-  private shouldRefreshEarly(entry: CacheEntry, now: number, policy: ReadPolicy): boolean {
+  private shouldRefreshEarly(
+    entry: Pick<CacheEntry, 'loadMs' | 'freshUntilMs'>,
+    now: number,
+    policy: ReadPolicy,
+  ): boolean {
     if (policy.beta <= 0 || entry.loadMs <= 0) return false;
     return now - entry.loadMs * policy.beta * Math.log(Math.random()) >= entry.freshUntilMs;
   }
@@ -499,7 +552,7 @@ export class ReadThrough {
     key: string,
     loader: Loader<T>,
     policy: ReadPolicy,
-    current: CacheEntry<T>,
+    freshUntilMs: number,
   ): void {
     if (this.refreshing.has(key)) return;
     this.refreshing.add(key);
@@ -509,7 +562,7 @@ export class ReadThrough {
         token,
         leaseTtlMs: this.options.leaseTtlMs,
         nowMs: Date.now(),
-        refreshFreshUntil: current.freshUntilMs,
+        refreshFreshUntil: freshUntilMs,
         mayServeStale: false,
       })
       .then(async (reply) => {

@@ -39,6 +39,24 @@ export class CacheKeyLayout {
     return `${this.prefix}:tag-version:{${tag}}`;
   }
 
+  /**
+   * What client tracking watches: entries (with their leases and failure records, which
+   * share the prefix and are told apart by {@link changeOf}) and tag versions.
+   */
+  get trackedPrefixes(): string[] {
+    return [`${this.prefix}:{`, `${this.prefix}:tag-version:{`];
+  }
+
+  /** The entry or tag a changed Redis key is, or undefined (a lease, a failure record...). */
+  changeOf(redisKey: string): { key: string } | { tag: string } | undefined {
+    if (!redisKey.endsWith('}')) return undefined;
+    const entry = `${this.prefix}:{`;
+    if (redisKey.startsWith(entry)) return { key: redisKey.slice(entry.length, -1) };
+    const tagVersion = `${this.prefix}:tag-version:{`;
+    if (redisKey.startsWith(tagVersion)) return { tag: redisKey.slice(tagVersion.length, -1) };
+    return undefined;
+  }
+
   /** Never written: reading it tells whether the server knows JSON.GET. */
   get jsonProbe(): string {
     return `${this.prefix}:json-probe`;

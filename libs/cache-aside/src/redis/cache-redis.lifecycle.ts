@@ -54,6 +54,10 @@ export class CacheRedisLifecycle
     // Waiters are woken through pub/sub (the connection keeps the subscription
     // across reconnects and failovers; a jittered poll covers the gaps).
     connection.subscribe(this.store.channel, (key) => this.store.notifySettled(key));
+    // The near cache's coherence: every change of an entry or tag version, by anyone.
+    if (this.store.tracksChanges) {
+      connection.trackChanges(this.store.trackedPrefixes, this.store.changeFeed);
+    }
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { ChangeFeed } from './invalidation-tracker';
 import { redactSecrets } from './redact-redis-url';
 
 type ScriptArgument = string | number;
@@ -43,6 +44,13 @@ export interface CacheRedisConnection {
   open(onReady: () => void): void;
   /** Keeps `listener` subscribed to `channel` across reconnects and failovers. */
   subscribe(channel: string, listener: (message: string) => void): void;
+  /**
+   * Reports every change of a key under `prefixes` on every server of the deployment
+   * (Redis client tracking, see InvalidationTracker), and whether changes are being
+   * reported at all: off while any server's tracking connection is down or moving
+   * (failover, new master), on when every server's is up again.
+   */
+  trackChanges(prefixes: readonly string[], feed: ChangeFeed): void;
   /** Closes every connection this one opened (also while still connecting). */
   close(): Promise<void>;
 }

@@ -5,7 +5,9 @@ import type {
   PatchOutcome,
   PatchVersion,
   ReadOrLeaseRequest,
+  StoreChangeListener,
 } from '../interfaces';
+import type { ChangeFeed } from './invalidation-tracker';
 import { HEADER_FIELD, type CacheStorage, type StoredEntry } from '../serialization/cache-entry';
 import { JsonDocumentEntry, type JsonPathChange } from '../serialization/json-document';
 import type { CacheKeyLayout } from './cache-key-layout';
@@ -394,6 +396,42 @@ export class RedisCacheStore implements CacheStore {
     this.healthy('connect');
     void this.detectJsonModule();
   }
+
+  /** The near cache, told of changes by {@link changeFeed} (set before the connection opens). */
+  private changeListener?: StoreChangeListener;
+
+  trackChanges(listener: StoreChangeListener): void {
+    this.changeListener = listener;
+  }
+
+  /** Whether the connection must track changes (a near cache is listening). */
+  get tracksChanges(): boolean {
+    return this.changeListener !== undefined;
+  }
+
+  get trackedPrefixes(): string[] {
+    return this.layout.trackedPrefixes;
+  }
+
+  /** Fed by the connection's tracking with changed Redis keys: translated to entries and tags. */
+  readonly changeFeed: ChangeFeed = {
+    changed: (redisKeys) => {
+      const listener = this.changeListener;
+      if (!listener) return;
+      if (redisKeys === null) return listener.everythingChanged();
+      const keys: string[] = [];
+      const tags: string[] = [];
+      for (const redisKey of redisKeys) {
+        const change = this.layout.changeOf(redisKey);
+        if (change === undefined) continue;
+        if ('key' in change) keys.push(change.key);
+        else tags.push(change.tag);
+      }
+      if (keys.length > 0) listener.keysChanged(keys);
+      if (tags.length > 0) listener.tagsChanged(tags);
+    },
+    tracking: (on) => this.changeListener?.trackingChanged(on),
+  };
 
   onSettled(listener: (key: string) => void): void {
     this.settledListeners.push(listener);

@@ -14,6 +14,7 @@ import {
   type CacheRedisCommands,
   type CacheRedisConnection,
 } from './connection-support';
+import type { ChangeFeed } from './invalidation-tracker';
 import { checkRedisUrl, redactRedisUrl } from './redact-redis-url';
 
 /** While a node is unreachable: how often to ask the cluster whether a replica took over. */
@@ -211,6 +212,11 @@ export class ClusterConnection implements CacheRedisConnection {
       () => this.cluster.subscribe(channel, listener),
       () => this.closing,
     );
+  }
+
+  /** Not yet: tracking is never reported on, so a near cache stays empty (and unused). */
+  trackChanges(_prefixes: readonly string[], feed: ChangeFeed): void {
+    feed.tracking(false);
   }
 
   async close(): Promise<void> {

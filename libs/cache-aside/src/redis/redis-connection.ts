@@ -13,6 +13,7 @@ import {
   type CacheRedisCommands,
   type CacheRedisConnection,
 } from './connection-support';
+import { InvalidationTracker, type ChangeFeed } from './invalidation-tracker';
 import { checkRedisUrl, redactRedisUrl } from './redact-redis-url';
 import { ClusterConnection } from './redis-cluster-connection';
 import { SentinelConnection } from './redis-sentinel-connection';
@@ -83,9 +84,12 @@ class StandaloneConnection implements CacheRedisConnection {
   readonly where: string;
   private readonly client: ServerClient;
   private subscriber?: ServerClient;
+  private tracker?: InvalidationTracker;
   private readonly log: TransitionLog;
+  private readonly options: RedisClientOptions;
 
   constructor(redis: string | RedisClientOptions, logger: Logger) {
+    this.options = typeof redis === 'string' ? { url: redis } : redis;
     this.client = createServerClient(redis);
     this.commands = this.client;
     this.where = describeServer(redis);
@@ -123,9 +127,18 @@ class StandaloneConnection implements CacheRedisConnection {
     if (!subscriber.isOpen) subscriber.connect().catch(() => undefined);
   }
 
+  trackChanges(prefixes: readonly string[], feed: ChangeFeed): void {
+    this.tracker ??= new InvalidationTracker(this.options, prefixes, feed);
+    this.tracker.start();
+  }
+
   async close(): Promise<void> {
     this.log.closing = true;
-    await Promise.all([closeClient(this.client), this.subscriber && closeClient(this.subscriber)]);
+    await Promise.all([
+      closeClient(this.client),
+      this.subscriber && closeClient(this.subscriber),
+      this.tracker?.close(),
+    ]);
   }
 }
 

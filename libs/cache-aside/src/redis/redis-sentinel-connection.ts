@@ -15,6 +15,7 @@ import {
   type CacheRedisCommands,
   type CacheRedisConnection,
 } from './connection-support';
+import type { ChangeFeed } from './invalidation-tracker';
 
 /** While the master is unreachable: how often to check whether it (or its successor) answers. */
 export const MASTER_PROBE_MS = 500;
@@ -179,6 +180,11 @@ export class SentinelConnection implements CacheRedisConnection {
       () => this.sentinel.subscribe(channel, listener),
       () => this.closing,
     );
+  }
+
+  /** Not yet: tracking is never reported on, so a near cache stays empty (and unused). */
+  trackChanges(_prefixes: readonly string[], feed: ChangeFeed): void {
+    feed.tracking(false);
   }
 
   async close(): Promise<void> {

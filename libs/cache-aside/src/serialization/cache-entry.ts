@@ -24,6 +24,8 @@ export interface CacheEntry<T = unknown> {
   loadMs: number;
   /** The tags the entry belongs to (normalized), and the tag sequence read before its load. */
   tagging: EntryTagging;
+  /** Its size as stored, when it was read from the store (the near cache counts it). */
+  storedBytes?: number;
 }
 
 /**

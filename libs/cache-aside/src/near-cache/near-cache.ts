@@ -1,0 +1,225 @@
+import type { CacheEventName, NearCacheState, StoreChangeListener } from '../interfaces';
+import type { CacheEntry } from '../serialization/cache-entry';
+import type { NearCacheSettings } from './near-cache-settings';
+import { copyValue, freezeValue } from './value-copy';
+
+interface NearEntry {
+  /** The decoded value: a private copy ('copy') or the shared frozen instance ('frozen'). */
+  value: unknown;
+  /** When this entry stops being served: its fresh-until in Redis, or sooner (maxTtlSeconds). */
+  expiresAtMs: number;
+  freshUntilMs: number;
+  loadMs: number;
+  tags: readonly string[];
+  bytes: number;
+  /** Hit since the eviction hand last passed it (CLOCK: a hit sets a flag instead of reordering). */
+  used: boolean;
+}
+
+/** What a near-cache hit gives the read path. */
+export interface NearHit {
+  value: unknown;
+  freshUntilMs: number;
+  loadMs: number;
+}
+
+/**
+ * A read from Redis in progress: taken before the command is sent, so that an
+ * invalidation arriving while it is in flight keeps its (possibly older) result out.
+ */
+export interface NearTicket {
+  readonly key: string;
+  readonly epoch: number;
+  readonly generation: number;
+  readonly tagGeneration: number;
+}
+
+/**
+ * Decoded values in this process, kept coherent by Redis: the store tells it of every
+ * key (and tag version) that changes in Redis, by any process (client tracking), and
+ * when it can no longer tell (the tracking connection dropped: everything goes, and
+ * nothing is kept until tracking is back).
+ *
+ * The "caching in progress" rule of Redis's client-side caching: a value read from
+ * Redis is kept only if no invalidation of its key (of any tag, for a tagged entry),
+ * no flush and no loss of tracking happened between sending the read and keeping the
+ * value. An invalidation that arrives after the value was kept drops it, so the value
+ * is stale here at most for the time Redis takes to deliver the invalidation.
+ */
+export class NearCache implements StoreChangeListener {
+  private readonly entries = new Map<string, NearEntry>();
+  private readonly keysByTag = new Map<string, Set<string>>();
+  /** Reads of a key in flight, and how often the key changed since the first of them began. */
+  private readonly reading = new Map<string, { readers: number; generation: number }>();
+  private readonly maxEntryBytes: number;
+  private epoch = 0;
+  private tagGeneration = 0;
+  private usedBytes = 0;
+  private tracking = false;
+
+  constructor(
+    private readonly settings: NearCacheSettings,
+    private readonly count: (counter: CacheEventName, key?: string) => void,
+  ) {
+    this.maxEntryBytes = Math.floor(settings.maxBytes / 8);
+  }
+
+  /** The entry to serve, if there is one still fresh. */
+  get(key: string): NearHit | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (Date.now() >= entry.expiresAtMs) {
+      this.remove(key, entry);
+      return undefined;
+    }
+    entry.used = true;
+    return entry;
+  }
+
+  /** The value a hit hands out: a caller's own copy, or the shared frozen instance. */
+  valueOf<T>(hit: NearHit): T {
+    return (this.settings.values === 'copy' ? copyValue(hit.value) : hit.value) as T;
+  }
+
+  /** Before a read of `key` is sent to Redis; every ticket must be ended with {@link end}. */
+  begin(key: string): NearTicket {
+    let reading = this.reading.get(key);
+    if (reading === undefined) {
+      reading = { readers: 0, generation: 0 };
+      this.reading.set(key, reading);
+    }
+    reading.readers++;
+    return {
+      key,
+      epoch: this.epoch,
+      generation: reading.generation,
+      tagGeneration: this.tagGeneration,
+    };
+  }
+
+  /**
+   * The read is over; `entry`, what it found fresh and current, is kept unless its key
+   * (or any tag, for a tagged entry) changed, or tracking was lost or regained, since
+   * the read began. With `values: 'frozen'` the entry's value is frozen in place, so the
+   * caller holds the same instance later hits get.
+   */
+  end<T>(ticket: NearTicket, entry?: CacheEntry<T>): void {
+    const reading = this.reading.get(ticket.key)!;
+    const unchanged = reading.generation === ticket.generation;
+    if (--reading.readers === 0) this.reading.delete(ticket.key);
+    if (
+      entry === undefined ||
+      !unchanged ||
+      !this.tracking ||
+      ticket.epoch !== this.epoch ||
+      (entry.tagging.tags.length > 0 && ticket.tagGeneration !== this.tagGeneration)
+    ) {
+      return;
+    }
+    const bytes = entry.storedBytes ?? 0;
+    const now = Date.now();
+    const expiresAtMs = Math.min(entry.freshUntilMs, now + this.settings.maxTtlSeconds * 1000);
+    if (bytes > this.maxEntryBytes || expiresAtMs <= now) return;
+    this.keep(ticket.key, {
+      value: this.settings.values === 'copy' ? copyValue(entry.value) : freezeValue(entry.value),
+      expiresAtMs,
+      freshUntilMs: entry.freshUntilMs,
+      loadMs: entry.loadMs,
+      tags: entry.tagging.tags,
+      bytes,
+      used: false,
+    });
+  }
+
+  private keep(key: string, entry: NearEntry): void {
+    const previous = this.entries.get(key);
+    if (previous !== undefined) this.remove(key, previous);
+    this.makeRoom(entry.bytes);
+    this.entries.set(key, entry);
+    this.usedBytes += entry.bytes;
+    for (const tag of entry.tags) {
+      let keys = this.keysByTag.get(tag);
+      if (keys === undefined) this.keysByTag.set(tag, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  /**
+   * CLOCK over the map's order: an entry hit since the hand last passed gets a second
+   * chance (moved to the back); the first one not hit goes.
+   */
+  private makeRoom(bytes: number): void {
+    while (
+      this.entries.size > 0 &&
+      (this.entries.size >= this.settings.maxEntries ||
+        this.usedBytes + bytes > this.settings.maxBytes)
+    ) {
+      const [key, entry] = this.entries.entries().next().value as [string, NearEntry];
+      if (entry.used) {
+        entry.used = false;
+        this.entries.delete(key);
+        this.entries.set(key, entry);
+        continue;
+      }
+      this.remove(key, entry);
+      this.count('nearEvictions', key);
+    }
+  }
+
+  private remove(key: string, entry: NearEntry): void {
+    this.entries.delete(key);
+    this.usedBytes -= entry.bytes;
+    for (const tag of entry.tags) {
+      const keys = this.keysByTag.get(tag);
+      keys?.delete(key);
+      if (keys?.size === 0) this.keysByTag.delete(tag);
+    }
+  }
+
+  /** These entries changed in Redis, or were written by this process: drop them, and void reads in flight. */
+  keysChanged(keys: readonly string[]): void {
+    for (const key of keys) {
+      const reading = this.reading.get(key);
+      if (reading !== undefined) reading.generation++;
+      const entry = this.entries.get(key);
+      if (entry !== undefined) {
+        this.remove(key, entry);
+        this.count('nearInvalidations', key);
+      }
+    }
+  }
+
+  /** These tags were invalidated (or their version keys touched): drop their entries, void tagged reads in flight. */
+  tagsChanged(tags: readonly string[]): void {
+    this.tagGeneration++;
+    for (const tag of tags) {
+      const keys = this.keysByTag.get(tag);
+      if (keys === undefined) continue;
+      for (const key of [...keys]) this.keysChanged([key]);
+    }
+  }
+
+  /** Anything may have changed (FLUSHALL, FLUSHDB): drop everything, void every read in flight. */
+  everythingChanged(): void {
+    this.flush();
+    this.count('nearFlushes');
+  }
+
+  /** Invalidations are delivered again (`true`) or can't be (`false`): either way nothing kept before counts. */
+  trackingChanged(on: boolean): void {
+    this.tracking = on;
+    this.flush();
+    if (!on) this.count('nearFlushes');
+  }
+
+  private flush(): void {
+    this.epoch++;
+    this.entries.clear();
+    this.keysByTag.clear();
+    this.usedBytes = 0;
+  }
+
+  state(): NearCacheState {
+    return { entries: this.entries.size, bytes: this.usedBytes, tracking: this.tracking };
+  }
+}
