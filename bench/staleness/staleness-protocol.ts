@@ -29,16 +29,16 @@ export interface ChangeReport {
   /** Start and end of B's first read that returned this version. */
   firstNewReadStart: number;
   firstNewReadEnd: number;
-  /** Start of B's last read that returned an older version (null: none since the last change). */
-  lastOldReadStart: number | null;
   /**
-   * When B first saw its near cache's invalidation counter move since its previous change
-   * report (null: it did not move, e.g. no near cache): B has received the invalidation.
+   * When B's near cache dropped this key on an invalidation from Redis, since B's previous
+   * report of the key (from the library's `nest-cache-aside:event` diagnostics channel,
+   * published as the entry is dropped). May hold one left over from the key's previous
+   * update (the fill after a del), which A tells apart by time.
    */
-  invalidatedAt: number | null;
-  /** Reads of the older version that started after `invalidatedAt`: served though B knew. */
-  oldReadsAfterInvalidation: number;
-  /** Where that first new read came from. */
+  receipts: number[];
+  /** Starts of B's reads of this key that returned an older version, since its previous report (the last 64). */
+  oldReadStarts: number[];
+  /** Where that first new read came from ('near', 'redis', or the status when no hit). */
   source: string;
 }
 

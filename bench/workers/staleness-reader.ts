@@ -3,10 +3,11 @@
  * round-robin, one read at a time, yielding to the event loop after each read (as a server
  * between requests does; a loop of near hits that never yields would never see an
  * invalidation arrive). Reports each key's version change as it first serves it, with the
- * moment it knew of the change (its near cache's invalidation counter moved).
+ * moments its near cache dropped the key on an invalidation and its reads of the old version.
  * Prints {"type":"ready"}; on {"type":"start"} reads every key once, prints
  * {"type":"started"} and keeps reading; on {"type":"stop"} prints a summary and exits.
  */
+import { subscribe } from 'node:diagnostics_channel';
 import { createInterface } from 'node:readline';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { createClient } from 'redis';
@@ -23,10 +24,19 @@ import {
 const config = JSON.parse(process.argv[2]) as ReaderConfig;
 const send = (message: ReaderMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
+/** Old reads kept per key between reports: enough to cover any window worth measuring. */
+const OLD_READS_KEPT = 64;
+
 interface KeyState {
   version: number;
-  lastOldReadStart: number | null;
-  oldReadsAfterInvalidation: number;
+  receipts: number[];
+  oldReadStarts: number[];
+}
+
+/** What the library publishes on `nest-cache-aside:event` (a stats() counter moved). */
+interface CacheEventMessage {
+  event: string;
+  key: string;
 }
 
 async function main() {
@@ -48,15 +58,15 @@ async function main() {
   );
   const options = { ttlSeconds: config.ttlSeconds };
   const states = new Map<string, KeyState>(
-    config.keys.map((key) => [
-      key,
-      { version: 0, lastOldReadStart: null, oldReadsAfterInvalidation: 0 },
-    ]),
+    config.keys.map((key) => [key, { version: 0, receipts: [], oldReadStarts: [] }]),
   );
+  // Published synchronously as the near cache drops the entry: the moment B knows.
+  subscribe('nest-cache-aside:event', (message) => {
+    const { event, key } = message as CacheEventMessage;
+    if (event === 'nearInvalidations') states.get(key)?.receipts.push(monotonicMs());
+  });
   let reads = 0;
   let nearReads = 0;
-  let invalidations = cache.stats().nearInvalidations ?? 0;
-  let invalidatedAt: number | null = null;
   let stopping = false;
 
   const readOnce = async (key: string) => {
@@ -75,26 +85,17 @@ async function main() {
           version,
           firstNewReadStart: start,
           firstNewReadEnd: end,
-          lastOldReadStart: state.lastOldReadStart,
-          invalidatedAt,
-          oldReadsAfterInvalidation: state.oldReadsAfterInvalidation,
+          receipts: state.receipts,
+          oldReadStarts: state.oldReadStarts,
           source: result.source ?? result.status,
         });
-        invalidatedAt = null;
       }
-      Object.assign(state, { version, lastOldReadStart: null, oldReadsAfterInvalidation: 0 });
+      Object.assign(state, { version, receipts: [], oldReadStarts: [] });
     } else {
-      state.lastOldReadStart = start;
-      if (invalidatedAt !== null && start > invalidatedAt) state.oldReadsAfterInvalidation++;
+      state.oldReadStarts.push(start);
+      if (state.oldReadStarts.length > OLD_READS_KEPT) state.oldReadStarts.shift();
     }
     await yieldToEventLoop();
-    // Invalidations are handled in the poll phase, before this yield resolves: a move of
-    // the counter now means B has dropped the entry by now.
-    const now = cache.stats().nearInvalidations ?? 0;
-    if (now !== invalidations) {
-      invalidations = now;
-      invalidatedAt ??= monotonicMs();
-    }
   };
 
   const loop = async () => {
