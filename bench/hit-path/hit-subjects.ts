@@ -26,8 +26,10 @@ export interface HitSubjects {
 /** The libraries under test, each connected and ready. */
 export interface HitLibraries {
   bench: BenchApp;
-  /** Our module with `nearCache: true` (its defaults), on keys of its own. */
+  /** Our module with `nearCache: true` (its defaults: a copy per hit), on keys of its own. */
   near: BenchApp;
+  /** The same with `values: 'frozen'` (one shared frozen value, no copy), on keys of its own. */
+  nearFrozen: BenchApp;
   bento: Bento;
   /** Bentocache with memory + Redis layers and its bus. */
   tieredBento: TieredBento;
@@ -35,7 +37,7 @@ export interface HitLibraries {
 
 export async function createHitSubjects(
   prefix: string,
-  { bench, near, bento, tieredBento }: HitLibraries,
+  { bench, near, nearFrozen, bento, tieredBento }: HitLibraries,
 ): Promise<HitSubjects> {
   const raw = createClient({ url: REDIS_URL });
   raw.on('error', () => undefined);
@@ -43,7 +45,7 @@ export async function createHitSubjects(
 
   const keys = Array.from({ length: KEY_COUNT }, (_, i) => cacheKey('p', i));
   const rawKeys = keys.map((key) => `${prefix}:raw:${key}`);
-  const loads = { service: 0, near: 0, cacheManager: 0, bento: 0, tieredBento: 0 };
+  const loads = { service: 0, near: 0, nearFrozen: 0, cacheManager: 0, bento: 0, tieredBento: 0 };
   const cacheAside: CacheAsideService = bench.cacheAside;
   const cache: Cache = bench.cacheManager;
   const serviceOptions = { ttlSeconds: TTL_SECONDS };
@@ -94,6 +96,19 @@ export async function createHitSubjects(
           serviceOptions,
         ),
       loads: () => loads.near,
+    },
+    {
+      name: 'ours: getOrLoad, near cache, frozen',
+      read: (i) =>
+        nearFrozen.cacheAside.getOrLoad(
+          keys[i],
+          () => {
+            loads.nearFrozen++;
+            return makeProduct(i);
+          },
+          serviceOptions,
+        ),
+      loads: () => loads.nearFrozen,
     },
     {
       name: 'ours: @Cacheable',
