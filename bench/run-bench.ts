@@ -16,7 +16,7 @@
  * part 4 also seeds a PostgreSQL database of its own on BENCH_DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/nest_cache_aside_bench, created if missing) once.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import {
   hitPathGoals,
   hitPathTables,
@@ -42,10 +42,11 @@ import { ensureSharedRedis } from './support/shared-redis';
 async function main() {
   const options = parseCliOptions(process.argv.slice(2));
   const startedAt = new Date();
+  const loadAtStart = loadavg();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const stopSharedRedis = await ensureSharedRedis(log);
   try {
-    await runParts(options, startedAt, log);
+    await runParts(options, startedAt, loadAtStart, log);
   } finally {
     await stopSharedRedis();
   }
@@ -54,6 +55,7 @@ async function main() {
 async function runParts(
   options: ReturnType<typeof parseCliOptions>,
   startedAt: Date,
+  loadAtStart: number[],
   log: (line: string) => void,
 ) {
   const admin = await connectAdmin();
@@ -131,6 +133,7 @@ async function runParts(
       redis,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      loadAverage: { atStart: loadAtStart, atEnd: loadavg() },
     },
     parts,
     tables,
