@@ -1,30 +1,41 @@
 /*
  * Benchmarks of nest-cache-aside against a raw Redis read, @nestjs/cache-manager and
  * bentocache: the hit path (part 1), stampedes across processes (part 2), a one-field
- * update (part 3), the catalog's GET /products/:id over HTTP (part 4), Redis memory
- * and key expiry (part 5), what an invalidation costs the writer (part 6) and the two modes
- * of Redis client tracking the near cache could use (part 8).
+ * update (part 3), the catalog's GET /products/:id over HTTP on SQLite and PostgreSQL
+ * (part 4), Redis memory and key expiry (part 5), what an invalidation costs the writer
+ * (part 6), the near cache's cross-process staleness window (part 7) and the two modes of
+ * Redis client tracking the near cache could use (part 8).
  *
  *   npm run bench                     every part
- *   npm run bench -- --only hit       or stampede, patch, http, memory, invalidation, tracking (comma-separated for
- *                                     several); --rounds N for a quick look (every part repeats)
+ *   npm run bench -- --only hit       or stampede, patch, http, memory, invalidation, staleness,
+ *                                     tracking (comma-separated for several); --rounds N for a
+ *                                     quick look (every part repeats)
  *
  * Prints a table per part and writes bench/results/latest.json, latest.md and latency.svg.
  * Needs redis-server on the PATH: uses Redis on REDIS_URL or 127.0.0.1:6379 (starting one
- * there if none answers), and seeds bench/.data/ with the catalog's SQLite demo data once.
+ * there if none answers), and seeds bench/.data/ with the catalog's SQLite demo data once;
+ * part 4 also seeds a PostgreSQL database of its own on BENCH_DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/nest_cache_aside_bench, created if missing) once.
  */
-import { cpus } from 'node:os';
-import { runHitPathBench, hitPathTables, type HitPathResult } from './hit-path/hit-path-bench';
+import { cpus, loadavg } from 'node:os';
+import {
+  hitPathGoals,
+  hitPathTables,
+  runHitPathBench,
+  type HitPathResult,
+} from './hit-path/hit-path-bench';
 import { runHttpBench, type HttpResult } from './http/http-bench';
 import { invalidationTables, runInvalidationBench } from './invalidation/invalidation-bench';
+import { httpGoals, httpTables } from './http/http-tables';
 import { runTrackingModesBench, trackingModesTables } from './tracking-modes/tracking-modes-bench';
-import { httpTables } from './http/http-tables';
 import { runMemoryBench } from './memory/memory-bench';
 import { memoryTables } from './memory/memory-tables';
 import { patchTables, runPatchBench } from './patch/patch-bench';
-import { runStampedeBench, stampedeTables } from './stampede/stampede-bench';
+import { runStampedeBench, stampedeGoals, stampedeTables } from './stampede/stampede-bench';
+import { runStalenessBench, stalenessGoals, stalenessTables } from './staleness/staleness-bench';
 import { parseCliOptions } from './support/cli-options';
 import { latencyPanels, renderLatencyChart, writeLatencyChart } from './support/latency-chart';
+import { goalsTable, type GoalCheck } from './support/goals';
 import { connectAdmin, serverVersion } from './support/redis-admin';
 import { renderText, type ReportTable } from './support/report-table';
 import { writeResults } from './support/results-writer';
@@ -33,10 +44,11 @@ import { ensureSharedRedis } from './support/shared-redis';
 async function main() {
   const options = parseCliOptions(process.argv.slice(2));
   const startedAt = new Date();
+  const loadAtStart = loadavg();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const stopSharedRedis = await ensureSharedRedis(log);
   try {
-    await runParts(options, startedAt, log);
+    await runParts(options, startedAt, loadAtStart, log);
   } finally {
     await stopSharedRedis();
   }
@@ -45,6 +57,7 @@ async function main() {
 async function runParts(
   options: ReturnType<typeof parseCliOptions>,
   startedAt: Date,
+  loadAtStart: number[],
   log: (line: string) => void,
 ) {
   const admin = await connectAdmin();
@@ -53,6 +66,7 @@ async function runParts(
 
   const tables: ReportTable[] = [];
   const parts: Record<string, unknown> = {};
+  const goals: GoalCheck[] = [];
   const print = (newTables: ReportTable[]) => {
     for (const table of newTables) process.stdout.write(`\n${renderText(table)}\n`);
     tables.push(...newTables);
@@ -62,12 +76,14 @@ async function runParts(
     const result = await runHitPathBench(options.rounds);
     parts.hit = result;
     print(hitPathTables(result));
+    goals.push(...hitPathGoals(result));
   }
   if (options.parts.includes('stampede')) {
     process.stderr.write('Part 2: stampede\n');
     const result = await runStampedeBench(options.rounds);
     parts.stampede = result;
     print(stampedeTables(result));
+    goals.push(...stampedeGoals(result));
   }
   if (options.parts.includes('patch')) {
     process.stderr.write('Part 3: one-field update\n');
@@ -80,6 +96,7 @@ async function runParts(
     const result = await runHttpBench(log, options.rounds);
     parts.http = result;
     print(httpTables(result));
+    goals.push(...httpGoals(result));
   }
   if (options.parts.includes('memory')) {
     process.stderr.write('Part 5: Redis memory and expiry\n');
@@ -93,11 +110,22 @@ async function runParts(
     parts.invalidation = result;
     print(invalidationTables(result));
   }
+  if (options.parts.includes('staleness')) {
+    process.stderr.write('Part 7: cross-process staleness window of the near cache\n');
+    const result = await runStalenessBench(options.rounds);
+    parts.staleness = result;
+    print(stalenessTables(result));
+    goals.push(...stalenessGoals(result));
+  }
   if (options.parts.includes('tracking')) {
     process.stderr.write('Part 8: client tracking modes (why the near cache broadcasts)\n');
     const result = await runTrackingModesBench();
     parts.tracking = result;
     print(trackingModesTables(result));
+  }
+  if (goals.length > 0) {
+    parts.goals = goals;
+    print([goalsTable(goals)]);
   }
   const durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
   const command = [
@@ -113,6 +141,7 @@ async function runParts(
       redis,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      loadAverage: { atStart: loadAtStart, atEnd: loadavg() },
     },
     parts,
     tables,

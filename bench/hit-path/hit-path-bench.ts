@@ -1,5 +1,6 @@
 import { createBenchApp, type BenchApp } from '../support/bench-app';
-import { createBento } from '../support/bentocache-store';
+import type { GoalCheck } from '../support/goals';
+import { createBento, createTieredBento } from '../support/bentocache-store';
 import {
   commandsExecuted,
   connectAdmin,
@@ -26,6 +27,14 @@ const SCENARIOS: Scenario[] = [
   { label: 'c=64 1024 keys', concurrency: 64, keys: KEY_COUNT, opsPerWorker: 80 },
 ];
 const DEFAULT_ROUNDS = 7;
+/** Issue #16: a near hit at c=1 within this share of the raw p50; at c=64, this many times its ops/s. */
+const P50_GOAL = 0.15;
+const OPS_GOAL = 5;
+/** The near-cache subjects the goals are checked for, and how a goal names each. */
+const NEAR_SUBJECTS: [string, string][] = [
+  ['ours: getOrLoad, near cache', ''],
+  ['ours: getOrLoad, near cache, frozen', ' (frozen)'],
+];
 const CPU_ROUNDS = 15;
 
 interface Segment {
@@ -59,6 +68,8 @@ export interface HitPathResult {
   cpuRounds: number;
   /** Reads of the CPU cases that the in-memory GET answered (0 would mean they hit Redis). */
   cpuReadsFromMemory: number;
+  /** Near-cache hits of the near subject while measuring (0: the library has no near cache yet). */
+  nearHitsDuringMeasurement: number;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -96,13 +107,22 @@ export async function runHitPathBench(rounds = DEFAULT_ROUNDS): Promise<HitPathR
   const prefix = uniquePrefix('hit');
   const admin = await connectAdmin();
   const bench = await createBenchApp(prefix);
+  const near = await createBenchApp(`${prefix}:near`, { nearCache: true });
+  const nearFrozen = await createBenchApp(`${prefix}:frozen`, {
+    nearCache: { values: 'frozen' },
+  });
   const bento = createBento(prefix);
-  const hit = await createHitSubjects(prefix, bench, bento);
+  const tieredBento = createTieredBento(prefix);
+  const hit = await createHitSubjects(prefix, { bench, near, nearFrozen, bento, tieredBento });
   let memoryApp: BenchApp | undefined;
   try {
     await hit.seed();
     const { subjects } = hit;
     const loadsBefore = subjects.reduce((sum, s) => sum + s.loads(), 0);
+    const subjectLoadsBefore = subjects.map((s) => s.loads());
+    const nearHits = () =>
+      (near.cacheAside.stats().nearHits ?? 0) + (nearFrozen.cacheAside.stats().nearHits ?? 0);
+    const nearHitsBefore = nearHits();
     const segments = new Map<string, Segment[]>();
     const id = (scenario: Scenario, subject: HitSubject) => `${scenario.label}|${subject.name}`;
     // Round 0 warms the JIT and the connections and is not counted.
@@ -119,9 +139,12 @@ export async function runHitPathBench(rounds = DEFAULT_ROUNDS): Promise<HitPathR
       process.stderr.write(`  hit path: round ${round}/${rounds}\n`);
     }
     const loadsDuringMeasurement = subjects.reduce((sum, s) => sum + s.loads(), 0) - loadsBefore;
+    const nearHitsDuringMeasurement = nearHits() - nearHitsBefore;
     if (loadsDuringMeasurement > 0) {
       process.stderr.write(
-        `  WARNING: ${loadsDuringMeasurement} loader runs while measuring hits\n`,
+        `  WARNING: ${loadsDuringMeasurement} loader runs while measuring hits (` +
+          subjects.map((s, i) => `${s.name}: ${s.loads() - subjectLoadsBefore[i]}`).join(', ') +
+          ')\n',
       );
     }
 
@@ -147,17 +170,32 @@ export async function runHitPathBench(rounds = DEFAULT_ROUNDS): Promise<HitPathR
     process.stderr.write('  hit path: CPU of the hit path without Redis\n');
     // A second app on the same keys whose library client answers GET from memory.
     memoryApp = await createBenchApp(prefix);
-    const { cases, sizes, answeredFromMemory } = hitPathCpuCases(memoryApp);
+    const { cases, sizes, answeredFromMemory } = hitPathCpuCases(memoryApp, {
+      copy: near,
+      frozen: nearFrozen,
+    });
     const cpuRounds = rounds >= DEFAULT_ROUNDS ? CPU_ROUNDS : rounds;
     const cpu = await measureCpu(cases, cpuRounds);
     const cpuReadsFromMemory = answeredFromMemory();
     if (cpuReadsFromMemory === 0)
       throw new Error('the CPU cases did not read through the in-memory GET');
-    return { rounds, rows, cpu, sizes, loadsDuringMeasurement, cpuRounds, cpuReadsFromMemory };
+    return {
+      rounds,
+      rows,
+      cpu,
+      sizes,
+      loadsDuringMeasurement,
+      cpuRounds,
+      cpuReadsFromMemory,
+      nearHitsDuringMeasurement,
+    };
   } finally {
     await memoryApp?.app.close();
     await hit.close();
     await bento.disconnectAll();
+    await tieredBento.disconnectAll();
+    await near.app.close();
+    await nearFrozen.app.close();
     await bench.app.close();
     await deleteByPrefix(admin, prefix);
     admin.destroy();
@@ -172,6 +210,14 @@ export function hitPathTables(result: HitPathResult): ReportTable[] {
       `median of ${result.rounds} interleaved rounds; x raw: p50 ratio at c=1, ops/s ratio ` +
         `at c=64; cmd/op: Redis commands per read; loader runs while measuring: ` +
         `${result.loadsDuringMeasurement}`,
+      `near cache: our module with nearCache: true (defaults: a copy on every hit), or with values: ` +
+        `'frozen' (one deeply frozen value for every hit), each on keys of its own; ` +
+        `near-cache hits while measuring: ${thousands(result.nearHitsDuringMeasurement)} ` +
+        `(0: the library in this build has no near cache yet)`,
+      'bentocache memory+Redis+bus: memoryDriver (L1, its default serialize: true, maxItems 10,000) in front ' +
+        'of redisDriver (L2), with redisBusDriver, as its docs set up several processes',
+      'at c=64 a segment is 64 x 80 reads: a few ms for subjects answered from memory, so their ops/s ' +
+        'moves more from round to round',
     ],
     columns: ['scenario', 'subject', 'ops/s', 'p50 ms', 'p95 ms', 'p99 ms', 'x raw', 'cmd/op'],
     rows: result.rows.map((row) => {
@@ -204,4 +250,45 @@ export function hitPathTables(result: HitPathResult): ReportTable[] {
     ]),
   };
   return [io, cpu];
+}
+
+/**
+ * Issue #16's hit-path goals for the near cache: with its defaults (a copy per hit), and
+ * with frozen values beside it, so a reader sees what the copy costs against each goal.
+ */
+export function hitPathGoals(result: HitPathResult): GoalCheck[] {
+  const row = (scenario: string, subject: string) =>
+    result.rows.find((r) => r.scenario === scenario && r.subject === subject);
+  const bento = row('c=64 1024 keys', 'bentocache memory+Redis+bus');
+  return NEAR_SUBJECTS.flatMap(([subject, label]): GoalCheck[] => {
+    const checks: GoalCheck[] = ['c=1 hot key', 'c=1 1024 keys'].map((scenario) => {
+      const measured = row(scenario, subject);
+      return {
+        part: '1 hit path',
+        goal: `${scenario}: p50 with the near cache${label} <= ${P50_GOAL}x raw GET + parse`,
+        measured: measured ? `${ratio(measured.p50VsRaw)} (${ms(measured.p50Ms)} ms)` : '-',
+        holds: measured ? measured.p50VsRaw <= P50_GOAL : null,
+      };
+    });
+    const wide = row('c=64 1024 keys', subject);
+    checks.push(
+      {
+        part: '1 hit path',
+        goal: `c=64 1024 keys: ops/s with the near cache${label} >= ${OPS_GOAL}x raw GET + parse`,
+        measured: wide ? `${ratio(wide.opsVsRaw)} (${thousands(wide.opsPerSec)} ops/s)` : '-',
+        holds: wide ? wide.opsVsRaw >= OPS_GOAL : null,
+      },
+      {
+        part: '1 hit path',
+        goal: `c=64 1024 keys: ops/s with the near cache${label} > bentocache memory+Redis+bus`,
+        measured:
+          wide && bento
+            ? `${ratio(wide.opsVsRaw / bento.opsVsRaw)} (${thousands(wide.opsPerSec)} vs ` +
+              `${thousands(bento.opsPerSec)} ops/s)`
+            : '-',
+        holds: wide && bento ? wide.opsVsRaw > bento.opsVsRaw : null,
+      },
+    );
+    return checks;
+  });
 }

@@ -69,7 +69,11 @@ function answerGetsFromMemory(memoryApp: BenchApp): () => number {
   return () => answered;
 }
 
-export function hitPathCpuCases(memoryApp: BenchApp) {
+/**
+ * `near`: apps with the near cache (values copied / frozen), whose hits never reach Redis
+ * once the warm-up rounds have read the key.
+ */
+export function hitPathCpuCases(memoryApp: BenchApp, near: { copy: BenchApp; frozen: BenchApp }) {
   const product = makeProduct(PRODUCT_ID);
   const json = JSON.stringify(product);
   const valueText = encodeValue(product);
@@ -134,6 +138,18 @@ export function hitPathCpuCases(memoryApp: BenchApp) {
       baseline: 'await GET + JSON.parse',
       async: true,
       run: () => catalog.findOne(PRODUCT_ID),
+    },
+    {
+      name: 'getOrLoad, near hit (copy)',
+      baseline: 'await GET + JSON.parse',
+      async: true,
+      run: () => near.copy.cacheAside.getOrLoad(key, loader, options),
+    },
+    {
+      name: 'getOrLoad, near hit (frozen)',
+      baseline: 'await GET + JSON.parse',
+      async: true,
+      run: () => near.frozen.cacheAside.getOrLoad(key, loader, options),
     },
   ];
   return {

@@ -2,7 +2,7 @@ import type { Cache } from 'cache-manager';
 import { createClient } from 'redis';
 import { cacheKey, type CacheAsideService } from 'nest-cache-aside';
 import type { BenchApp } from '../support/bench-app';
-import type { Bento } from '../support/bentocache-store';
+import type { Bento, TieredBento } from '../support/bentocache-store';
 import { makeProduct, type BenchProduct } from '../support/product-fixture';
 import { REDIS_URL } from '../support/redis-admin';
 
@@ -23,10 +23,21 @@ export interface HitSubjects {
   close(): Promise<void>;
 }
 
+/** The libraries under test, each connected and ready. */
+export interface HitLibraries {
+  bench: BenchApp;
+  /** Our module with `nearCache: true` (its defaults: a copy per hit), on keys of its own. */
+  near: BenchApp;
+  /** The same with `values: 'frozen'` (one shared frozen value, no copy), on keys of its own. */
+  nearFrozen: BenchApp;
+  bento: Bento;
+  /** Bentocache with memory + Redis layers and its bus. */
+  tieredBento: TieredBento;
+}
+
 export async function createHitSubjects(
   prefix: string,
-  bench: BenchApp,
-  bento: Bento,
+  { bench, near, nearFrozen, bento, tieredBento }: HitLibraries,
 ): Promise<HitSubjects> {
   const raw = createClient({ url: REDIS_URL });
   raw.on('error', () => undefined);
@@ -34,7 +45,7 @@ export async function createHitSubjects(
 
   const keys = Array.from({ length: KEY_COUNT }, (_, i) => cacheKey('p', i));
   const rawKeys = keys.map((key) => `${prefix}:raw:${key}`);
-  const loads = { service: 0, cacheManager: 0, bento: 0 };
+  const loads = { service: 0, near: 0, nearFrozen: 0, cacheManager: 0, bento: 0, tieredBento: 0 };
   const cacheAside: CacheAsideService = bench.cacheAside;
   const cache: Cache = bench.cacheManager;
   const serviceOptions = { ttlSeconds: TTL_SECONDS };
@@ -74,6 +85,32 @@ export async function createHitSubjects(
       loads: () => loads.service,
     },
     {
+      name: 'ours: getOrLoad, near cache',
+      read: (i) =>
+        near.cacheAside.getOrLoad(
+          keys[i],
+          () => {
+            loads.near++;
+            return makeProduct(i);
+          },
+          serviceOptions,
+        ),
+      loads: () => loads.near,
+    },
+    {
+      name: 'ours: getOrLoad, near cache, frozen',
+      read: (i) =>
+        nearFrozen.cacheAside.getOrLoad(
+          keys[i],
+          () => {
+            loads.nearFrozen++;
+            return makeProduct(i);
+          },
+          serviceOptions,
+        ),
+      loads: () => loads.nearFrozen,
+    },
+    {
       name: 'ours: @Cacheable',
       read: (i) => bench.catalog.findOne(i),
       loads: () => bench.catalog.loads,
@@ -103,6 +140,19 @@ export async function createHitSubjects(
           ttl: TTL_SECONDS * 1000,
         }),
       loads: () => loads.bento,
+    },
+    {
+      name: 'bentocache memory+Redis+bus',
+      read: (i) =>
+        tieredBento.getOrSet({
+          key: keys[i],
+          factory: async () => {
+            loads.tieredBento++;
+            return makeProduct(i);
+          },
+          ttl: TTL_SECONDS * 1000,
+        }),
+      loads: () => loads.tieredBento,
     },
   ];
 

@@ -1,4 +1,9 @@
-import { ensureBenchDatabase, BENCH_PRODUCTS } from '../support/bench-database';
+import {
+  BENCH_PRODUCTS,
+  ensureBenchPostgres,
+  ensureBenchSqlite,
+  type BenchDatabase,
+} from '../support/bench-database';
 import {
   connectAdmin,
   deleteByPrefix,
@@ -10,11 +15,13 @@ import { fixed, ms, thousands } from '../support/report-table';
 import { rotate } from '../support/statistics';
 import {
   medianRows,
+  saturationVersus,
   sustainedVerdict,
   SUSTAINED,
   type HttpRoundMeasurement,
   type HttpStepRow,
   type HttpVerdict,
+  type SaturationVersus,
 } from './http-medians';
 import { PHASES, runStep, type HttpStep } from './http-step';
 import { HTTP_SUBJECT_NAMES, type HttpSubjectKind } from './http-subjects';
@@ -22,21 +29,32 @@ import { SubjectProcess } from './subject-process';
 import { zipfIds, type ZipfRequests } from './zipf';
 
 /*
- * Part 4: the catalog's GET /products/:id over HTTP (autocannon) against four builds of
+ * Part 4: the catalog's GET /products/:id over HTTP (autocannon) against five builds of
  * the route (no cache, cache-manager's interceptor, ours with and without the X-Cache
- * interceptor), each in a process of its own, on SQLite with 100k products and 1M reviews.
- * Ids follow a Zipf law (s = 1): a few products get most of the reads, the long tail misses.
- * Every round starts the builds afresh on empty caches and warms each with the same first
- * requests; then each step (a fixed-rate ladder, then saturation) runs every build in turn,
- * in an order rotated from round to round, each continuing its own copy of one id sequence.
+ * interceptor, ours with the near cache), each in a process of its own, on two databases
+ * with 100k products and 1M reviews: the embedded SQLite, which answers a product view
+ * faster than a Redis round trip, and PostgreSQL over loopback, the networked database a
+ * cache usually sits in front of. Ids follow a Zipf law (s = 1): a few products get most of
+ * the reads, the long tail misses. Every round starts the builds afresh on empty caches and
+ * warms each with the same first requests; then each step (a fixed-rate ladder, then
+ * saturation) runs every build in turn, in an order rotated from round to round, each
+ * continuing its own copy of one id sequence. A round runs both databases, one after the
+ * other, in an order that also rotates.
  */
-const SUBJECTS: HttpSubjectKind[] = ['none', 'cache-manager', 'ours', 'ours-no-header'];
+const SUBJECTS: HttpSubjectKind[] = [
+  'none',
+  'cache-manager',
+  'ours',
+  'ours-no-header',
+  'ours-near',
+];
+const DATABASES = [ensureBenchSqlite, ensureBenchPostgres];
 const HTTP_RATES = [250, 500, 1000, 1500, 2000];
 /**
- * A round takes ~1.4 min on 2 cores (24 steps, a rate step lasting its duration plus the
- * phase shifts), so three rounds of 2 s steps keep the part near 4.5 minutes.
+ * A round takes ~3 min on 2 cores (two databases of 30 steps each, a rate step lasting its
+ * duration plus the phase shifts), so two rounds of 2 s steps keep the part near 6 minutes.
  */
-const DEFAULT_ROUNDS = 3;
+const DEFAULT_ROUNDS = 2;
 const STEP_SECONDS = 2;
 const SATURATION_CONNECTIONS = 16;
 /** JIT, SQLite pages and connections: the first step ran slower with 2,000. */
@@ -55,6 +73,19 @@ const STEPS: HttpStep[] = [
   { label: 'saturation', connections: SATURATION_CONNECTIONS, duration: STEP_SECONDS },
 ];
 
+/** The figures of one database. */
+export interface HttpDatabaseResult {
+  /** 'SQLite' or 'PostgreSQL'. */
+  database: string;
+  rounds: number;
+  /** Medians over the rounds, per build and step. */
+  rows: HttpStepRow[];
+  /** Highest ladder rate the no-cache build sustained, and each build's p95 there. */
+  verdict: HttpVerdict;
+  /** Each build's requests/s at saturation against cache-manager's in the same round. */
+  saturation: SaturationVersus[];
+}
+
 export interface HttpResult {
   products: number;
   zipfExponent: number;
@@ -67,14 +98,10 @@ export interface HttpResult {
   warmupRequests: number;
   /** Share of a rate that counts as sustained (served without errors). */
   sustainedShare: number;
-  /** Medians over the rounds, per build and step. */
-  rows: HttpStepRow[];
-  /** Highest ladder rate the no-cache build sustained, and each build's p95 there. */
-  verdict: HttpVerdict;
+  databases: HttpDatabaseResult[];
 }
 
 interface RoundContext {
-  dbPath: string;
   zipf: ZipfRequests;
   /** Every key of the part starts with `<prefix>:`. */
   prefix: string;
@@ -86,8 +113,9 @@ export async function runHttpBench(
   log: (line: string) => void,
   rounds = DEFAULT_ROUNDS,
 ): Promise<HttpResult> {
+  const databases: BenchDatabase[] = [];
+  for (const ensure of DATABASES) databases.push(await ensure(log));
   const context: RoundContext = {
-    dbPath: await ensureBenchDatabase(log),
     zipf: zipfIds({
       items: BENCH_PRODUCTS,
       exponent: ZIPF_EXPONENT,
@@ -98,23 +126,22 @@ export async function runHttpBench(
     admin: await connectAdmin(),
     log,
   };
-  const measurements: HttpRoundMeasurement[] = [];
+  const measurements = new Map<string, HttpRoundMeasurement[]>(
+    databases.map((database) => [database.label, []]),
+  );
   try {
     for (let round = 1; round <= rounds; round++) {
-      measurements.push(...(await runRound(round, context)));
-      log(`  http: round ${round}/${rounds}`);
+      for (const database of rotate(databases, round - 1)) {
+        measurements.get(database.label)!.push(...(await runRound(round, database, context)));
+        log(`  http: ${database.label} round ${round}/${rounds}`);
+      }
     }
   } finally {
     await deleteByPrefix(context.admin, context.prefix);
     context.admin.destroy();
   }
+  const names = SUBJECTS.map((kind) => HTTP_SUBJECT_NAMES[kind]);
   const baseline = HTTP_SUBJECT_NAMES.none;
-  const rows = medianRows(
-    measurements,
-    SUBJECTS.map((kind) => HTTP_SUBJECT_NAMES[kind]),
-    STEPS.map((step) => step.label),
-    baseline,
-  );
   const { zipf } = context;
   return {
     products: BENCH_PRODUCTS,
@@ -129,8 +156,22 @@ export async function runHttpBench(
     saturationConnections: SATURATION_CONNECTIONS,
     warmupRequests: WARMUP_REQUESTS,
     sustainedShare: SUSTAINED,
-    rows,
-    verdict: sustainedVerdict(measurements, rows, rounds, baseline),
+    databases: databases.map((database) => {
+      const list = measurements.get(database.label)!;
+      const rows = medianRows(
+        list,
+        names,
+        STEPS.map((step) => step.label),
+        baseline,
+      );
+      return {
+        database: database.label,
+        rounds,
+        rows,
+        verdict: sustainedVerdict(list, rows, rounds, baseline),
+        saturation: saturationVersus(list, names, HTTP_SUBJECT_NAMES['cache-manager']),
+      };
+    }),
   };
 }
 
@@ -144,15 +185,21 @@ interface RunningSubject {
  * Fresh processes and key prefixes each round, so no round inherits another's cache,
  * heap or JIT state; the builds stay up together so that each step can take them in turn.
  */
-async function runRound(round: number, context: RoundContext): Promise<HttpRoundMeasurement[]> {
-  const { admin, log, zipf } = context;
+async function runRound(
+  round: number,
+  database: BenchDatabase,
+  context: RoundContext,
+): Promise<HttpRoundMeasurement[]> {
+  const { admin, zipf } = context;
+  const log = (line: string) => context.log(`  http ${database.label} ${line}`);
   const order = rotate(SUBJECTS, round - 1);
-  const keyPrefix = (kind: HttpSubjectKind) => `${context.prefix}:r${round}:${kind}`;
+  const keyPrefix = (kind: HttpSubjectKind) =>
+    `${context.prefix}:${database.kind}:r${round}:${kind}`;
   const started = await Promise.allSettled(
     order.map((kind) =>
       SubjectProcess.start({
         kind,
-        dbPath: context.dbPath,
+        database,
         redisUrl: REDIS_URL,
         keyPrefix: keyPrefix(kind),
         ttlSeconds: TTL_SECONDS,
@@ -188,7 +235,7 @@ async function runRound(round: number, context: RoundContext): Promise<HttpRound
         const measurement = await runStep(subject.process, subject.nextPath, step);
         measurements.push({ subject: subject.name, round, ...measurement });
         log(
-          `  http round ${round}: ${subject.name}, ${step.label}: ` +
+          `round ${round}: ${subject.name}, ${step.label}: ` +
             `${thousands(measurement.rps)} rps, p95 ${ms(measurement.p95Ms)} ms` +
             (measurement.hitRatio === null
               ? ''
@@ -198,8 +245,7 @@ async function runRound(round: number, context: RoundContext): Promise<HttpRound
     }
     for (const subject of subjects) {
       const errors = subject.process.errorOutput();
-      if (errors)
-        log(`  http round ${round}: ${subject.name} logged errors:\n${errors.slice(-2000)}`);
+      if (errors) log(`round ${round}: ${subject.name} logged errors:\n${errors.slice(-2000)}`);
     }
   } finally {
     await Promise.all(subjects.map((subject) => subject.process.stop()));

@@ -86,6 +86,7 @@ export function medianRows(
         p99Ms: median(list.map((m) => m.p99Ms)),
         errors: sum(list.map((m) => m.errors)),
         hitRatio: medianOrNull(list.map((m) => m.hitRatio)),
+        nearHitRatio: medianOrNull(list.map((m) => m.nearHitRatio)),
         missesPerSec: medianOrNull(list.map((m) => m.missesPerSec)),
         queriesPerSec: median(list.map((m) => m.queriesPerSec)),
         queriesPerMiss: medianOrNull(
@@ -135,4 +136,30 @@ export function sustainedVerdict(
     p95VsNoCache[row.subject] = row.p95VsNoCache;
   }
   return { rate, perRound, p95Ms, p95VsNoCache };
+}
+
+/** One build at saturation against another (cache-manager's), measured in the same rounds. */
+export interface SaturationVersus {
+  subject: string;
+  rps: number;
+  /** Median over the rounds of this build's requests/s / the other build's in that round. */
+  rpsVersus: number;
+}
+
+export function saturationVersus(
+  measurements: HttpRoundMeasurement[],
+  subjects: string[],
+  versus: string,
+  step = 'saturation',
+): SaturationVersus[] {
+  const atStep = measurements.filter((m) => m.step === step);
+  const base = new Map(atStep.filter((m) => m.subject === versus).map((m) => [m.round, m.rps]));
+  return subjects.map((subject) => {
+    const list = atStep.filter((m) => m.subject === subject);
+    return {
+      subject,
+      rps: median(list.map((m) => m.rps)),
+      rpsVersus: median(list.map((m) => m.rps / (base.get(m.round) ?? NaN))),
+    };
+  });
 }

@@ -36,6 +36,8 @@ export interface HttpStepMeasurement {
   errors: number;
   /** X-Cache: HIT share of the responses (null: no cache). */
   hitRatio: number | null;
+  /** Share of the responses the near cache answered, from the library's counters (null: no near cache). */
+  nearHitRatio: number | null;
   /** X-Cache: MISS per second (null: no cache). */
   missesPerSec: number | null;
   /** SQL statements per second, from the app's query counter. */
@@ -102,6 +104,7 @@ export async function runStep(
   // Our build without the X-Cache header: its own counters tell hits and misses instead
   // (one cached read per request on this route).
   const library = !cached && after.library ? libraryTally(before, after) : undefined;
+  const nearHits = delta((s) => s.library?.nearHits ?? 0);
   const { p50, p95, p99 } = summarize(latencies);
   return {
     step: step.label,
@@ -116,6 +119,8 @@ export async function runStep(
       : library
         ? library.hits / Math.max(1, library.reads)
         : null,
+    nearHitRatio:
+      nearHits > 0 ? nearHits / Math.max(1, cached ? responses : latencies.length) : null,
     missesPerSec: cached ? tally('MISS') / seconds : library ? library.misses / seconds : null,
     queriesPerSec: delta((s) => s.queries) / seconds,
     loadsPerSec: delta((s) => s.loads) / seconds,

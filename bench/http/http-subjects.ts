@@ -29,29 +29,31 @@ import type { ProductView } from '../../apps/catalog/src/products/dto/product-vi
 import { Product } from '../../apps/catalog/src/products/product.entity';
 import { queryProductView } from '../../apps/catalog/src/products/product-view.query';
 import { Review } from '../../apps/catalog/src/products/review.entity';
+import { catalogDatabaseEnv, type BenchDatabase } from '../support/bench-database';
 
 /*
- * Three builds of the catalog's GET /products/:id, each a Nest app of the bench's own on the
+ * Five builds of the catalog's GET /products/:id, each a Nest app of the bench's own on the
  * catalog's database module (entities, migrations, query counter) and the same statement as
  * the catalog's ProductsService.loadView: the product and its rating summary in one query.
  */
-export type HttpSubjectKind = 'none' | 'cache-manager' | 'ours' | 'ours-no-header';
+export type HttpSubjectKind = 'none' | 'cache-manager' | 'ours' | 'ours-no-header' | 'ours-near';
 
 export const HTTP_SUBJECT_NAMES: Record<HttpSubjectKind, string> = {
   none: 'no cache',
   'cache-manager': '@nestjs/cache-manager CacheInterceptor',
   ours: 'ours: @Cacheable',
   'ours-no-header': 'ours: @Cacheable, no X-Cache',
+  'ours-near': 'ours: @Cacheable, near cache',
 };
 
 /** The builds that use our library (their hits and misses also come from its counters). */
 export function usesOurLibrary(kind: HttpSubjectKind): boolean {
-  return kind === 'ours' || kind === 'ours-no-header';
+  return kind === 'ours' || kind === 'ours-no-header' || kind === 'ours-near';
 }
 
 export interface HttpSubjectConfig {
   kind: HttpSubjectKind;
-  dbPath: string;
+  database: BenchDatabase;
   redisUrl: string;
   /** Every key the subject writes starts with `<keyPrefix>:`. */
   keyPrefix: string;
@@ -69,7 +71,7 @@ export interface HttpSubjectStats {
   /** Our library's counters (ours only). */
   library?: Pick<
     CacheStats,
-    'hits' | 'misses' | 'bypasses' | 'loads' | 'leaseWaits' | 'redisErrors'
+    'hits' | 'misses' | 'bypasses' | 'loads' | 'leaseWaits' | 'redisErrors' | 'nearHits'
   >;
 }
 
@@ -184,6 +186,7 @@ class BenchStatsController {
         bypasses: library.bypasses,
         leaseWaits: library.leaseWaits,
         redisErrors: library.redisErrors,
+        nearHits: library.nearHits,
       },
     };
   }
@@ -194,12 +197,14 @@ class HttpSubjectModule {}
 
 export function httpSubjectModule(config: HttpSubjectConfig): DynamicModule {
   // The catalog's own config loader, so the database settings are the catalog's.
-  const catalog = loadCatalogConfig({ DB_PATH: config.dbPath, DEMO_SEED: 'false' });
+  const catalog = loadCatalogConfig({ ...catalogDatabaseEnv(config.database), DEMO_SEED: 'false' });
   const controllers: Record<HttpSubjectKind, Type> = {
     none: NoCacheController,
     'cache-manager': CacheManagerController,
     ours: OursController,
     'ours-no-header': OursWithoutHeaderController,
+    // With X-Cache, as the catalog serves it: the near cache is the only difference from `ours`.
+    'ours-near': OursController,
   };
   const cache: DynamicModule[] =
     config.kind === 'cache-manager'
@@ -215,6 +220,8 @@ export function httpSubjectModule(config: HttpSubjectConfig): DynamicModule {
               redis: config.redisUrl,
               keyPrefix: config.keyPrefix,
               defaultTtlSeconds: config.ttlSeconds,
+              // Its defaults (10,000 entries, 64 MiB, 60 s at most, copies on every hit).
+              ...(config.kind === 'ours-near' ? { nearCache: true } : {}),
             }),
           ]
         : [];

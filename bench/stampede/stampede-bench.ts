@@ -1,3 +1,4 @@
+import type { GoalCheck } from '../support/goals';
 import { connectAdmin, deleteByPrefix, uniquePrefix } from '../support/redis-admin';
 import { ms, thousands, type ReportTable } from '../support/report-table';
 import { median, rotate, summarize } from '../support/statistics';
@@ -155,6 +156,8 @@ export function stampedeTables(result: StampedeResult): ReportTable[] {
       notes: [
         'cold: one burst on a missing key, 100 ms loader; hot: TTL 1 s, 50 ms loader, ' +
           '4 processes x 50 callers looping (1-5 ms pauses) for 10 s',
+        'ours-near: our module with nearCache: true; bentocache-tiered: memory (L1) + Redis (L2) + ' +
+          'its Redis bus; bentocache: Redis (L2) only',
         ...errorNotes,
       ],
       columns: ['scenario', 'subject', 'loads', 'min-max', 'calls', 'errors', 'p50 ms', 'p99 ms'],
@@ -174,4 +177,35 @@ export function stampedeTables(result: StampedeResult): ReportTable[] {
       }),
     },
   ];
+}
+
+/**
+ * The near cache must not add loads: one per cold key fleet-wide, and on the hot key no more
+ * than ours without it (the near copy never outlives the entry's fresh time in Redis).
+ */
+export function stampedeGoals(result: StampedeResult): GoalCheck[] {
+  const row = (scenario: string, subject: StampedeSubjectName) =>
+    result.rows.find((r) => r.scenario === scenario && r.subject === subject);
+  const checks: GoalCheck[] = ['cold 1x1000', 'cold 4x250'].map((scenario) => {
+    const near = row(scenario, 'ours-near');
+    return {
+      part: '2 stampede',
+      goal: `${scenario}: ours near loads the key once (every run)`,
+      measured: near ? `${near.loadsMin}-${near.loadsMax} loads` : '-',
+      holds: near && near.runs > 0 ? near.loadsMax === 1 : null,
+    };
+  });
+  const hotNear = row('hot 4x50 10s', 'ours-near');
+  const hotOurs = row('hot 4x50 10s', 'ours');
+  checks.push({
+    part: '2 stampede',
+    goal: 'hot 4x50 10s: ours near loads no more than ours without it (its highest run)',
+    measured:
+      hotNear && hotOurs
+        ? `${thousands(hotNear.loadsMedian)} vs ${thousands(hotOurs.loadsMedian)} loads ` +
+          `(medians; ours ${hotOurs.loadsMin}-${hotOurs.loadsMax})`
+        : '-',
+    holds: hotNear && hotOurs ? hotNear.loadsMedian <= hotOurs.loadsMax : null,
+  });
+  return checks;
 }

@@ -1,11 +1,14 @@
 /** Messages between the stampede bench and its worker processes (one JSON object a line). */
 
-export type StampedeSubjectName = 'ours' | 'cache-manager' | 'bentocache' | 'get-then-set';
+export type StampedeSubjectName =
+  'ours' | 'ours-near' | 'cache-manager' | 'bentocache' | 'bentocache-tiered' | 'get-then-set';
 
 export const STAMPEDE_SUBJECTS: StampedeSubjectName[] = [
   'ours',
+  'ours-near',
   'cache-manager',
   'bentocache',
+  'bentocache-tiered',
   'get-then-set',
 ];
 

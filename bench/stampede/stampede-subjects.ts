@@ -1,6 +1,6 @@
 import type { Cache } from 'cache-manager';
 import type { CacheAsideService } from 'nest-cache-aside';
-import type { Bento } from '../support/bentocache-store';
+import type { Bento, TieredBento } from '../support/bentocache-store';
 import type { BenchProduct } from '../support/product-fixture';
 import type { StampedeSubjectName } from './stampede-protocol';
 
@@ -17,16 +17,22 @@ export interface PlainRedis {
 export function stampedeReads(deps: {
   prefix: string;
   cacheAside: CacheAsideService;
+  /** Our module with `nearCache: true`, on keys of its own. */
+  nearCacheAside: CacheAsideService;
   cacheManager: Cache;
   bento: Bento;
+  tieredBento: TieredBento;
   redis: PlainRedis;
 }): Record<StampedeSubjectName, StampedeRead> {
-  const { prefix, cacheAside, cacheManager, bento, redis } = deps;
+  const { prefix, cacheAside, nearCacheAside, cacheManager, bento, tieredBento, redis } = deps;
   return {
     ours: (key, loader, ttlSeconds) => cacheAside.getOrLoad(key, loader, { ttlSeconds }),
+    'ours-near': (key, loader, ttlSeconds) => nearCacheAside.getOrLoad(key, loader, { ttlSeconds }),
     'cache-manager': (key, loader, ttlSeconds) => cacheManager.wrap(key, loader, ttlSeconds * 1000),
     bentocache: (key, loader, ttlSeconds) =>
       bento.getOrSet({ key, factory: loader, ttl: ttlSeconds * 1000 }),
+    'bentocache-tiered': (key, loader, ttlSeconds) =>
+      tieredBento.getOrSet({ key, factory: loader, ttl: ttlSeconds * 1000 }),
     // The usual hand-written cache-aside: GET; on a miss load, then SET EX.
     'get-then-set': async (key, loader, ttlSeconds) => {
       const redisKey = `${prefix}:hw:${key}`;

@@ -3,7 +3,11 @@ import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Cache } from 'cache-manager';
-import { CacheAsideModule, CacheAsideService } from 'nest-cache-aside';
+import {
+  CacheAsideModule,
+  CacheAsideService,
+  type CacheAsideModuleOptions,
+} from 'nest-cache-aside';
 import { ProductCatalog } from './product-catalog.service';
 import { REDIS_URL } from './redis-admin';
 
@@ -15,11 +19,15 @@ class BenchAppModule {}
  * our CacheAsideModule and @nestjs/cache-manager (cache-manager 7 + Keyv + @keyv/redis,
  * as in Nest's caching docs, with the Redis store alone so every read goes to Redis).
  */
-function benchModule(prefix: string): DynamicModule {
+function benchModule(prefix: string, options: BenchAppOptions): DynamicModule {
   return {
     module: BenchAppModule,
     imports: [
-      CacheAsideModule.forRoot({ redis: REDIS_URL, keyPrefix: `${prefix}:ca` }),
+      CacheAsideModule.forRoot({
+        redis: REDIS_URL,
+        keyPrefix: `${prefix}:ca`,
+        ...(options.nearCache === undefined ? {} : { nearCache: options.nearCache }),
+      }),
       CacheModule.register({ stores: [createKeyv(REDIS_URL, { namespace: `${prefix}:cm` })] }),
     ],
     providers: [ProductCatalog],
@@ -33,8 +41,19 @@ export interface BenchApp {
   cacheManager: Cache;
 }
 
-export async function createBenchApp(prefix: string): Promise<BenchApp> {
-  const app = await NestFactory.createApplicationContext(benchModule(prefix), { logger: false });
+/** What a bench app may set beyond the defaults. */
+export interface BenchAppOptions {
+  /** The module's near cache (off unless given). */
+  nearCache?: CacheAsideModuleOptions['nearCache'];
+}
+
+export async function createBenchApp(
+  prefix: string,
+  options: BenchAppOptions = {},
+): Promise<BenchApp> {
+  const app = await NestFactory.createApplicationContext(benchModule(prefix, options), {
+    logger: false,
+  });
   const cacheAside = app.get(CacheAsideService);
   // The module connects without waiting (an app must boot while Redis is down).
   for (let i = 0; !(await cacheAside.set('ready', 1, 1)); i++) {

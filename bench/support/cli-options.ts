@@ -1,5 +1,5 @@
 export type BenchPart =
-  'hit' | 'stampede' | 'patch' | 'http' | 'memory' | 'invalidation' | 'tracking';
+  'hit' | 'stampede' | 'patch' | 'http' | 'memory' | 'invalidation' | 'staleness' | 'tracking';
 
 export interface CliOptions {
   parts: BenchPart[];
@@ -14,10 +14,11 @@ const PARTS: BenchPart[] = [
   'http',
   'memory',
   'invalidation',
+  'staleness',
   'tracking',
 ];
 
-/** `--only hit|stampede|patch|http|memory|invalidation|tracking` (repeatable or comma-separated), `--rounds N`. */
+/** `--only hit|stampede|patch|http|memory|invalidation|staleness|tracking` (repeatable or comma-separated), `--rounds N`. */
 export function parseCliOptions(argv: string[]): CliOptions {
   const only: BenchPart[] = [];
   let rounds: number | undefined;

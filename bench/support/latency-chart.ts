@@ -135,7 +135,10 @@ type LatencyRow = { subject: string; p50Ms: number; p95Ms: number; p99Ms: number
 /** The panels of bench/results/latency.svg from this run's parts (those that ran). */
 export function latencyPanels(
   hit?: { rounds: number; rows: (LatencyRow & { scenario: string })[] },
-  http?: { rounds: number; rows: (LatencyRow & { step: string; rps: number })[] },
+  http?: {
+    rounds: number;
+    databases: { database: string; rows: (LatencyRow & { step: string; rps: number })[] }[];
+  },
 ): LatencyPanel[] {
   const medians = (rounds: number) => (rounds === 1 ? '1 round' : `medians of ${rounds} rounds`);
   const panel = (title: string, rows: LatencyRow[]): LatencyPanel => ({
@@ -150,12 +153,13 @@ export function latencyPanels(
     const rows = hit?.rows.filter((r) => r.scenario === scenario) ?? [];
     if (hit && rows.length) panels.push(panel(`${title} (${medians(hit.rounds)})`, rows));
   }
-  const saturation = http?.rows.filter((r) => r.step === 'saturation') ?? [];
-  if (http && saturation.length) {
+  for (const database of http?.databases ?? []) {
+    const saturation = database.rows.filter((r) => r.step === 'saturation');
+    if (!http || saturation.length === 0) continue;
     panels.push(
       panel(
-        'Part 4, HTTP GET /products/:id at saturation (Zipf ids, SQLite), with requests/s served ' +
-          `(${medians(http.rounds)})`,
+        `Part 4, HTTP GET /products/:id at saturation (Zipf ids, ${database.database}), with ` +
+          `requests/s served (${medians(http.rounds)})`,
         saturation.map((r) => ({
           ...r,
           subject: `${r.subject} (${Math.round(r.rps).toLocaleString('en-US')}/s)`,

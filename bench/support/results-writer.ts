@@ -12,6 +12,8 @@ export interface RunInfo {
   redis: string;
   cpus: number;
   cpuModel: string;
+  /** os.loadavg() (1, 5, 15 min) as the run began and ended: others' work on the machine shows here. */
+  loadAverage: { atStart: number[]; atEnd: number[] };
 }
 
 /** latest.json (figures only, no samples) and latest.md (the printed tables), both small. */
@@ -22,13 +24,18 @@ export function writeResults(info: RunInfo, parts: Record<string, unknown>, tabl
     '# Benchmark results (latest run)',
     '',
     `\`${info.command}\` on ${info.startedAt}, ${info.durationSeconds} s: Node ${info.node}, ` +
-      `Redis ${info.redis}, ${info.cpus} × ${info.cpuModel}.`,
+      `Redis ${info.redis}, ${info.cpus} × ${info.cpuModel}; load average (1/5/15 min) ` +
+      `${loads(info.loadAverage.atStart)} at the start, ${loads(info.loadAverage.atEnd)} at the end.`,
     '',
   ];
   writeFileSync(
     join(RESULTS_DIR, 'latest.md'),
     `${[...header, ...tables.map((t) => `${renderMarkdown(t)}\n`)].join('\n')}`,
   );
+}
+
+function loads(values: number[]): string {
+  return values.map((v) => v.toFixed(1)).join('/');
 }
 
 /** Pretty at the top, one line per table row: small, and diffs show which figures moved. */

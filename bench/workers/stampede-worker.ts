@@ -8,7 +8,7 @@
 import { createInterface } from 'node:readline';
 import { createClient } from 'redis';
 import { createBenchApp } from '../support/bench-app';
-import { createBento } from '../support/bentocache-store';
+import { createBento, createTieredBento } from '../support/bentocache-store';
 import { makeProduct } from '../support/product-fixture';
 import { REDIS_URL } from '../support/redis-admin';
 import type {
@@ -26,15 +26,19 @@ const send = (message: WorkerMessage) => process.stdout.write(`${JSON.stringify(
 
 async function main() {
   const bench = await createBenchApp(config.prefix);
+  const near = await createBenchApp(`${config.prefix}:near`, { nearCache: true });
   const bento = createBento(config.prefix);
+  const tieredBento = createTieredBento(config.prefix);
   const redis = createClient({ url: REDIS_URL });
   redis.on('error', () => undefined);
   await redis.connect();
   const reads = stampedeReads({
     prefix: config.prefix,
     cacheAside: bench.cacheAside,
+    nearCacheAside: near.cacheAside,
     cacheManager: bench.cacheManager,
     bento,
+    tieredBento,
     redis,
   });
 
@@ -89,6 +93,8 @@ async function main() {
   process.stdin.destroy(); // an open stdin would keep the process alive
   redis.destroy();
   await bento.disconnectAll();
+  await tieredBento.disconnectAll();
+  await near.app.close();
   await bench.app.close();
 }
 
