@@ -9,6 +9,8 @@ import {
   Optional,
   UseInterceptors,
   type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
   type Type,
 } from '@nestjs/common';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
@@ -17,7 +19,7 @@ import {
   CacheAsideModule,
   CacheAsideService,
   Cacheable,
-  CacheStatusInterceptor,
+  CacheStatusMiddleware,
   type CacheStats,
 } from 'nest-cache-aside';
 import { IdParam } from '../../apps/catalog/src/common/id-param.decorator';
@@ -130,16 +132,15 @@ class CacheManagerController {
 class OursController {
   constructor(private readonly views: CachedProductViews) {}
 
-  // CacheStatusInterceptor sets X-Cache, as the catalog's global interceptor does.
+  // X-Cache comes from CacheStatusMiddleware, as the catalog applies it (HttpSubjectWithStatusModule).
   @Get(':id')
-  @UseInterceptors(CacheStatusInterceptor)
   async findOne(@IdParam() id: number): Promise<ProductView> {
     return found(id, await this.views.findViewOrNull(id));
   }
 }
 
 /**
- * Ours without CacheStatusInterceptor: its per-request record lives in AsyncLocalStorage,
+ * Ours without the X-Cache headers: their per-request record lives in AsyncLocalStorage,
  * which on Node 20 costs every promise of the process, so this build shows what the cache
  * itself costs. Hits and misses come from the library's counters instead of X-Cache.
  */
@@ -195,6 +196,14 @@ class BenchStatsController {
 @Module({})
 class HttpSubjectModule {}
 
+/** The builds that say how each response was served: the headers as the catalog sets them. */
+@Module({})
+class HttpSubjectWithStatusModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(CacheStatusMiddleware).forRoutes('products');
+  }
+}
+
 export function httpSubjectModule(config: HttpSubjectConfig): DynamicModule {
   // The catalog's own config loader, so the database settings are the catalog's.
   const catalog = loadCatalogConfig({ ...catalogDatabaseEnv(config.database), DEMO_SEED: 'false' });
@@ -225,8 +234,9 @@ export function httpSubjectModule(config: HttpSubjectConfig): DynamicModule {
             }),
           ]
         : [];
+  const withStatus = config.kind === 'ours' || config.kind === 'ours-near';
   return {
-    module: HttpSubjectModule,
+    module: withStatus ? HttpSubjectWithStatusModule : HttpSubjectModule,
     imports: [
       CatalogConfigModule.forRoot(catalog),
       DatabaseModule,
