@@ -111,14 +111,15 @@ describe('near cache', () => {
       await sleep(50); // the fill's own invalidation has arrived: the key isn't in memory
       expect(reader.cache.stats().near?.entries).toBe(0);
       const delivered = invalidationsOf(reader, `${prefix}:{race}`);
-      const read = reader.store.read.bind(reader.store);
-      reader.store.read = async (key, storage) => {
-        const stored = await read(key, storage); // 'v1', from Redis
-        reader.store.read = read;
+      // a near-cache read reaches Redis through read-or-lease (it reads and leases in one step)
+      const readOrLease = reader.store.readOrLease.bind(reader.store);
+      reader.store.readOrLease = async (key, request) => {
+        const reply = await readOrLease(key, request); // FRESH with 'v1', from Redis
+        reader.store.readOrLease = readOrLease;
         version = 'v2';
         await writer.cache.del('race');
         await delivered; // the invalidation reached the reader while its read was in flight
-        return stored;
+        return reply;
       };
       expect(await reader.cache.getOrLoadWithStatus('race', () => version)).toMatchObject({
         value: 'v1', // it began before the delete: serving it is fine, keeping it is not

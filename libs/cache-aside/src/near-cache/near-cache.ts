@@ -23,6 +23,8 @@ interface NearEntry {
   bytes: number;
   /** Hit since the eviction hand last passed it (CLOCK: a hit sets a flag instead of reordering). */
   used: boolean;
+  /** Before this (epoch ms) hits don't consider an early refresh: see ReadThrough.read. */
+  nextRefreshCheckMs: number;
 }
 
 /** What a near-cache hit gives the read path. */
@@ -30,6 +32,7 @@ export interface NearHit {
   value: unknown;
   freshUntilMs: number;
   loadMs: number;
+  nextRefreshCheckMs: number;
 }
 
 /**
@@ -141,6 +144,7 @@ export class NearCache implements StoreChangeListener {
       tags: entry.tagging.tags,
       bytes,
       used: false,
+      nextRefreshCheckMs: 0,
     });
   }
 
