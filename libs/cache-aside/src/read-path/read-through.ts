@@ -196,6 +196,7 @@ export class ReadThrough {
     const near = policy.near ? this.near : undefined;
     for (;;) {
       const token = randomBytes(12).toString('base64url');
+      const askedAtMs = performance.now();
       const ticket = near?.begin(key);
       let reply: LeaseReply;
       let current: CacheEntry<T> | undefined;
@@ -287,7 +288,11 @@ export class ReadThrough {
             hardDeadline,
             stale ? startedMs + policy.softTimeoutMs : Infinity,
           );
-          await this.waiters.wait(key, Math.max(1, Math.min(reply.leaseTtlMs + 10, until - now)));
+          await this.waiters.wait(
+            key,
+            Math.max(1, Math.min(reply.leaseTtlMs + 10, until - now)),
+            askedAtMs,
+          );
           break;
         }
       }
