@@ -3,6 +3,7 @@ import type { CacheAsideModuleOptions } from 'nest-cache-aside';
 import type { ClusterConnection } from '../libs/cache-aside/src/redis/redis-cluster-connection';
 import { CACHE_ASIDE_REDIS_CONNECTION } from '../libs/cache-aside/src/redis/redis-connection';
 import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
+import { recordTracking, warm } from './support/near-cache';
 import {
   OwnRedisCluster,
   topologyUnavailableReason,
@@ -479,29 +480,3 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
     expect((await read()).value.version).toBe(2);
   });
 });
-
-/**
- * Reads until the near cache answers. A fill is a change of the key like any other: its
- * invalidation can reach this process after the next read was sent, which then isn't
- * kept, so a key may take a read or two more to settle in memory.
- */
-async function warm(read: () => Promise<{ source?: string }>): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    if ((await read()).source === 'near') return;
-    await sleep(i);
-  }
-  throw new Error('never answered from the near cache');
-}
-
-/** The values `stats().near.tracking` takes (polled every 5 ms) and when, in order, until stopped. */
-function recordTracking(app: CacheApp): { seen: boolean[]; at: number[]; stop: () => void } {
-  const seen: boolean[] = [];
-  const at: number[] = [];
-  const timer = setInterval(() => {
-    const on = app.cache.stats().near?.tracking ?? false;
-    if (seen[seen.length - 1] === on) return;
-    seen.push(on);
-    at.push(Date.now());
-  }, 5);
-  return { seen, at, stop: () => clearInterval(timer) };
-}

@@ -1,6 +1,7 @@
 import type { CacheAsideModuleOptions } from 'nest-cache-aside';
 import type { NearCache } from '../libs/cache-aside/src/near-cache/near-cache';
 import { sleep, startCacheApp, type CacheApp } from './support/cache-app';
+import { warm } from './support/near-cache';
 import { connectTestRedis, deletePrefix, uniquePrefix, type TestRedis } from './support/redis';
 
 /**
@@ -220,19 +221,6 @@ function invalidationsOf(app: CacheApp, redisKey: string): Promise<void> {
       if (keys?.includes(redisKey)) resolve();
     };
   });
-}
-
-/**
- * Reads until the near cache answers. A fill is a change of the key like any other: its
- * invalidation can reach this process after the next read was sent, which then isn't
- * kept (the in-flight rule), so a key may take a read or two more to settle in memory.
- */
-async function warm(read: () => Promise<{ source?: string }>): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    if ((await read()).source === 'near') return;
-    await sleep(i);
-  }
-  throw new Error('never answered from the near cache');
 }
 
 async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {

@@ -1,5 +1,6 @@
 import type { CacheAsideModuleOptions } from 'nest-cache-aside';
 import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
+import { recordTracking, warm } from './support/near-cache';
 import { OwnRedisSentinel, topologyUnavailableReason } from './support/own-redis-topology';
 import { connectTestRedis, uniquePrefix } from './support/redis';
 import { percentile, readLoad, recordFills, waitUntil } from './support/topology-load';
@@ -304,19 +305,6 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
   });
 });
 
-/**
- * Reads until the near cache answers. A fill is a change of the key like any other: its
- * invalidation can reach this process after the next read was sent, which then isn't
- * kept, so a key may take a read or two more to settle in memory.
- */
-async function warm(read: () => Promise<{ source?: string }>): Promise<void> {
-  for (let i = 0; i < 20; i++) {
-    if ((await read()).source === 'near') return;
-    await sleep(i);
-  }
-  throw new Error('never answered from the near cache');
-}
-
 /** Kills the near caches' tracking connections on a server (as a network fault would). */
 async function killTrackingConnections(
   redis: Awaited<ReturnType<typeof connectTestRedis>>,
@@ -325,17 +313,4 @@ async function killTrackingConnections(
   for (const line of clients.filter((c) => c.includes(' name=nest-cache-aside:tracking '))) {
     await redis.sendCommand(['CLIENT', 'KILL', 'ID', /^id=(\d+)/.exec(line)![1]]);
   }
-}
-
-/** The values `stats().near.tracking` takes (polled every 5 ms) and when, in order, until stopped. */
-function recordTracking(app: CacheApp): { seen: boolean[]; at: number[]; stop: () => void } {
-  const seen: boolean[] = [];
-  const at: number[] = [];
-  const timer = setInterval(() => {
-    const on = app.cache.stats().near?.tracking ?? false;
-    if (seen[seen.length - 1] === on) return;
-    seen.push(on);
-    at.push(Date.now());
-  }, 5);
-  return { seen, at, stop: () => clearInterval(timer) };
 }
