@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { CacheDiagnostics } from '../cache-diagnostics';
 import { cacheStatusContext } from '../cache-status.context';
 import { CacheLoadFailedError } from '../errors/cache-load-failed.error';
@@ -15,6 +14,7 @@ import type { CacheEntry } from '../serialization/cache-entry';
 import type { NearCache } from '../near-cache/near-cache';
 import type { EntryAccess } from './entry-access';
 import { FillTags } from './fill-tags';
+import { nextLeaseToken } from './lease-tokens';
 import { LoadContext } from './load-context';
 import { entryTtlMsOf, freshMsOf, type ReadPolicy } from './read-policy';
 import { Semaphore } from './semaphore';
@@ -195,7 +195,7 @@ export class ReadThrough {
     let replacedCorrupt = false;
     const near = policy.near ? this.near : undefined;
     for (;;) {
-      const token = randomBytes(12).toString('base64url');
+      const token = nextLeaseToken();
       const askedAtMs = performance.now();
       const ticket = near?.begin(key);
       let reply: LeaseReply;
@@ -567,7 +567,7 @@ export class ReadThrough {
   ): void {
     if (this.refreshing.has(key)) return;
     this.refreshing.add(key);
-    const token = randomBytes(12).toString('base64url');
+    const token = nextLeaseToken();
     this.store
       .readOrLease(key, {
         token,

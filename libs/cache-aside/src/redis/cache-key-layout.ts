@@ -31,6 +31,11 @@ export class CacheKeyLayout {
     return `${this.prefix}:{${key}}:failure`;
   }
 
+  /** Set while a caller waits for the key's lease holder: its fill or release then publishes. */
+  waiters(key: string): string {
+    return `${this.prefix}:{${key}}:waiters`;
+  }
+
   /**
    * A tag's version (the sequence value of its last invalidation):
    * `<prefix>:tag-version:{<tag>}`, never equal to an entry key (those start `<prefix>:{`).

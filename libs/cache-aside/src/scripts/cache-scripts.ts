@@ -30,11 +30,11 @@ function script<Reply>(fileName: string, numberOfKeys: number) {
 }
 
 export const cacheScripts = {
-  readOrLease: script<[string, string | string[] | null, number | string]>('read-or-lease.lua', 3),
-  fillIfLeased: script<number>('fill-if-leased.lua', 3),
-  releaseLease: script<number>('release-lease.lua', 2),
+  readOrLease: script<[string, string | string[] | null, number | string]>('read-or-lease.lua', 4),
+  fillIfLeased: script<number>('fill-if-leased.lua', 4),
+  releaseLease: script<number>('release-lease.lua', 3),
   extendLease: script<number>('extend-lease.lua', 1),
-  writeEntry: script<number>('write-entry.lua', 3),
+  writeEntry: script<number>('write-entry.lua', 4),
   patchEntry: script<number>('patch-entry.lua', 2),
   patchJsonEntry: script<number>('patch-json-entry.lua', 2),
   readTagSequence: script<string>('read-tag-sequence.lua', 1),

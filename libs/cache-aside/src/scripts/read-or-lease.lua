@@ -9,6 +9,9 @@
   KEYS[3]  failure key <prefix>:{<key>}:failure  ('<failedAtMs>|<message>', set by a failed load,
                                                or 'h<atMs>|<entry>', a result handed to
                                                the waiters of a load that doesn't cache it)
+  KEYS[4]  waiters key <prefix>:{<key>}:waiters  (set when a caller is told HELD: the load's
+                                               fill or release publishes its settle notice
+                                               only when someone waits for it)
   ARGV[1]  lease token (random, per load)
   ARGV[2]  lease time to live, milliseconds
   ARGV[3]  caller's clock, epoch milliseconds (entries store their fresh-until on that clock)
@@ -25,7 +28,9 @@
   list, or the JSON document's text)
     'FRESH'    entry is fresh: no lease taken
     'GRANTED'  this caller holds the lease; entry is the current (stale) value or nil
-    'HELD'     another caller holds the lease; detail is its time to live in ms
+    'HELD'     another caller holds the lease; detail is its time to live in ms. The
+               waiters key is set in the same step, outliving the lease by a second (a
+               waiter asks again within the lease's time to live, setting it again)
     'FAILED'   the load this caller waited for failed; detail is the failure record
     'HANDOFF'  the load this caller waited for isn't cached; detail is its result's entry
     'BACKOFF'  a load failed recently: serve the stale entry, don't load
@@ -71,4 +76,6 @@ end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return { 'GRANTED', entry or false, 0 }
 end
-return { 'HELD', entry or false, redis.call('PTTL', KEYS[2]) }
+local leaseTtl = redis.call('PTTL', KEYS[2])
+redis.call('SET', KEYS[4], '1', 'PX', math.max(leaseTtl, 0) + 1000)
+return { 'HELD', entry or false, leaseTtl }

@@ -7,6 +7,7 @@
 
   KEYS[1]  lease key   <prefix>:{<key>}:lease
   KEYS[2]  failure key <prefix>:{<key>}:failure
+  KEYS[3]  waiters key <prefix>:{<key>}:waiters (the notice is published only if set)
   ARGV[1]  lease token
   ARGV[2]  fill notification channel
   ARGV[3]  logical key (the notification message)
@@ -24,5 +25,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
     redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[4])
   end
 end
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+if redis.call('DEL', KEYS[3]) == 1 then
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+end
 return released

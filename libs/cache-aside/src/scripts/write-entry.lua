@@ -6,6 +6,7 @@
   KEYS[1]  value key   <prefix>:{<key>}
   KEYS[2]  lease key   <prefix>:{<key>}:lease
   KEYS[3]  failure key <prefix>:{<key>}:failure
+  KEYS[4]  waiters key <prefix>:{<key>}:waiters (the notice is published only if set)
   ARGV[1]  entry time to live, milliseconds
   ARGV[2]  fill notification channel
   ARGV[3]  logical key (the notification message)
@@ -24,5 +25,7 @@ else
   redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[1])
 end
 redis.call('DEL', KEYS[2], KEYS[3])
-redis.call('PUBLISH', ARGV[2], ARGV[3])
+if redis.call('DEL', KEYS[4]) == 1 then
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+end
 return 1
