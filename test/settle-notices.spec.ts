@@ -44,9 +44,7 @@ describe('settle notices: published only when someone waits (real Redis)', () =>
   }
 
   it('a miss nobody waited for fills without a notice', async () => {
-    await expect(holder.cache.getOrLoad('alone', () => 'v', { ttlSeconds: 30 })).resolves.toBe(
-      'v',
-    );
+    await expect(holder.cache.getOrLoad('alone', () => 'v', { ttlSeconds: 30 })).resolves.toBe('v');
     expect(await redis.exists(`${prefix}:{alone}`)).toBe(1);
     expect(await noticesFor('alone')).toBe(0);
   });
