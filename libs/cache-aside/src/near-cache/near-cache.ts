@@ -7,6 +7,7 @@ import type {
 import type { ResolvedModuleOptions } from '../resolve-module-options';
 import type { CacheEntry } from '../serialization/cache-entry';
 import { nearCacheSettingsOf, type NearCacheSettings } from './near-cache-settings';
+import { copierFor, type ValueCopier } from './shape-copier';
 import { copyValue, freezeValue } from './value-copy';
 
 /** Second chances the eviction hand gives per eviction (see makeRoom). */
@@ -15,6 +16,8 @@ const MAX_SECOND_CHANCES = 32;
 interface NearEntry {
   /** The decoded value: a private copy ('copy') or the shared frozen instance ('frozen'). */
   value: unknown;
+  /** What each hit hands out: a copier compiled for the value's shape, or the identity ('frozen'). */
+  copy: ValueCopier;
   /** When this entry stops being served: its fresh-until in Redis, or sooner (maxTtlSeconds). */
   expiresAtMs: number;
   freshUntilMs: number;
@@ -30,6 +33,7 @@ interface NearEntry {
 /** What a near-cache hit gives the read path. */
 export interface NearHit {
   value: unknown;
+  copy: ValueCopier;
   freshUntilMs: number;
   loadMs: number;
   nextRefreshCheckMs: number;
@@ -97,7 +101,7 @@ export class NearCache implements StoreChangeListener {
 
   /** The value a hit hands out: a caller's own copy, or the shared frozen instance. */
   valueOf<T>(hit: NearHit): T {
-    return (this.settings.values === 'copy' ? copyValue(hit.value) : hit.value) as T;
+    return hit.copy(hit.value) as T;
   }
 
   /** Before a read of `key` is sent to Redis; every ticket must be ended with {@link end}. */
@@ -137,7 +141,7 @@ export class NearCache implements StoreChangeListener {
     const expiresAtMs = Math.min(entry.freshUntilMs, now + this.settings.maxTtlSeconds * 1000);
     if (bytes > this.maxEntryBytes || expiresAtMs <= now) return;
     this.keep(ticket.key, {
-      value: this.settings.values === 'copy' ? copyValue(entry.value) : freezeValue(entry.value),
+      ...this.keptValue(entry.value),
       expiresAtMs,
       freshUntilMs: entry.freshUntilMs,
       loadMs: entry.loadMs,
@@ -146,6 +150,13 @@ export class NearCache implements StoreChangeListener {
       used: false,
       nextRefreshCheckMs: 0,
     });
+  }
+
+  /** The instance kept, and how hits hand it out. */
+  private keptValue(value: unknown): Pick<NearEntry, 'value' | 'copy'> {
+    if (this.settings.values === 'frozen') return { value: freezeValue(value), copy: sameInstance };
+    const kept = copyValue(value); // the caller that read it from Redis holds the original
+    return { value: kept, copy: copierFor(kept) };
   }
 
   private keep(key: string, entry: NearEntry): void {
@@ -261,3 +272,5 @@ export function createNearCache(
   store.trackChanges(near);
   return near;
 }
+
+const sameInstance: ValueCopier = (value) => value;
