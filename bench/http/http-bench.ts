@@ -47,6 +47,7 @@ const SUBJECTS: HttpSubjectKind[] = [
   'ours',
   'ours-no-header',
   'ours-near',
+  'ceiling',
 ];
 const DATABASES = [ensureBenchSqlite, ensureBenchPostgres];
 const HTTP_RATES = [250, 500, 1000, 1500, 2000];

@@ -7,6 +7,7 @@ import {
   Module,
   NotFoundException,
   Optional,
+  type OnApplicationBootstrap,
   UseInterceptors,
   type DynamicModule,
   type MiddlewareConsumer,
@@ -38,7 +39,8 @@ import { catalogDatabaseEnv, type BenchDatabase } from '../support/bench-databas
  * catalog's database module (entities, migrations, query counter) and the same statement as
  * the catalog's ProductsService.loadView: the product and its rating summary in one query.
  */
-export type HttpSubjectKind = 'none' | 'cache-manager' | 'ours' | 'ours-no-header' | 'ours-near';
+export type HttpSubjectKind =
+  'none' | 'cache-manager' | 'ours' | 'ours-no-header' | 'ours-near' | 'ceiling';
 
 export const HTTP_SUBJECT_NAMES: Record<HttpSubjectKind, string> = {
   none: 'no cache',
@@ -46,6 +48,7 @@ export const HTTP_SUBJECT_NAMES: Record<HttpSubjectKind, string> = {
   ours: 'ours: @Cacheable',
   'ours-no-header': 'ours: @Cacheable, no X-Cache',
   'ours-near': 'ours: @Cacheable, near cache',
+  ceiling: 'ceiling: a fixed view, no database, no cache',
 };
 
 /** The builds that use our library (their hits and misses also come from its counters). */
@@ -113,6 +116,32 @@ class NoCacheController {
   @Get(':id')
   async findOne(@IdParam() id: number): Promise<ProductView> {
     return found(id, await this.views.load(id));
+  }
+}
+
+/**
+ * The framework's ceiling for this route: one product view read at start-up, answered for
+ * every id through the same Nest pipeline (id pipe, handler, JSON response). No cache hit
+ * can cost less than this, so it bounds what any cached build can serve.
+ */
+@Injectable()
+export class FixedProductView implements OnApplicationBootstrap {
+  view!: ProductView;
+
+  constructor(private readonly views: ProductViews) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.view = found(1, await this.views.load(1));
+  }
+}
+
+@Controller('products')
+class CeilingController {
+  constructor(private readonly fixed: FixedProductView) {}
+
+  @Get(':id')
+  findOne(@IdParam() _id: number): ProductView {
+    return this.fixed.view;
   }
 }
 
@@ -214,6 +243,7 @@ export function httpSubjectModule(config: HttpSubjectConfig): DynamicModule {
     'ours-no-header': OursWithoutHeaderController,
     // With X-Cache, as the catalog serves it: the near cache is the only difference from `ours`.
     'ours-near': OursController,
+    ceiling: CeilingController,
   };
   const cache: DynamicModule[] =
     config.kind === 'cache-manager'
@@ -248,6 +278,7 @@ export function httpSubjectModule(config: HttpSubjectConfig): DynamicModule {
       ProductViews,
       XCacheTally,
       ...(usesOurLibrary(config.kind) ? [CachedProductViews] : []),
+      ...(config.kind === 'ceiling' ? [FixedProductView] : []),
     ],
   };
 }
