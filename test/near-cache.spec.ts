@@ -1,8 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import type { CacheAsideModuleOptions } from 'nest-cache-aside';
 import type { NearCache } from '../libs/cache-aside/src/near-cache/near-cache';
 import { sleep, startCacheApp, type CacheApp } from './support/cache-app';
 import { warm } from './support/near-cache';
-import { connectTestRedis, deletePrefix, uniquePrefix, type TestRedis } from './support/redis';
+import {
+  connectTestRedis,
+  deletePrefix,
+  REDIS_URL,
+  uniquePrefix,
+  type TestRedis,
+} from './support/redis';
 
 /**
  * The near cache against the shared Redis: hits from memory, dropped by every change of
@@ -62,6 +69,31 @@ describe('near cache', () => {
     await writer.cache.del('p:2');
     await until(() => reader.cache.stats().nearInvalidations === 1);
     expect(await reader.cache.getOrLoad('p:2', load)).toEqual({ version: 2 });
+  });
+
+  it("a caller reading in a loop that never yields sees another process's write after one read: hits are answered after the loop polls for I/O", async () => {
+    const { cache } = await instance();
+    let version = 1;
+    const load = () => ({ version });
+    await warm(() => cache.getOrLoadWithStatus('p:loop', load));
+    version = 2;
+    // Another process deletes the key. spawnSync holds this event loop, so the invalidation
+    // Redis sends meanwhile waits unread in the tracking socket until the loop polls.
+    const url = new URL(REDIS_URL);
+    const deleted = spawnSync(
+      'redis-cli',
+      ['-h', url.hostname, '-p', url.port || '6379', 'DEL', `${prefix}:{p:loop}`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(deleted.stdout.trim()).toBe('1');
+    // Answered in microtasks, every one of these reads would get version 1 from memory.
+    const versions: number[] = [];
+    for (let i = 0; i < 100; i++) versions.push((await cache.getOrLoad('p:loop', load)).version);
+    const stale = versions.filter((seen) => seen === 1).length;
+    expect(stale).toBeLessThanOrEqual(1); // a read answered before the loop's next poll
+    expect(versions[versions.length - 1]).toBe(2);
   });
 
   it('drops an entry written or deleted by any client, before the writer in this process resolves', async () => {

@@ -87,6 +87,11 @@ export class NearCache implements StoreChangeListener {
     return this.settings.byDefault;
   }
 
+  /** Whether an entry for `key` is kept (fresh or not: {@link get} decides). */
+  holds(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   /** The entry to serve, if there is one still fresh. */
   get(key: string): NearHit | undefined {
     const entry = this.entries.get(key);

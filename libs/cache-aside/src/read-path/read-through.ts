@@ -11,6 +11,7 @@ import type {
 } from '../interfaces';
 import type { ResolvedModuleOptions } from '../resolve-module-options';
 import type { CacheEntry } from '../serialization/cache-entry';
+import { NearAnswers } from '../near-cache/near-answers';
 import type { NearCache } from '../near-cache/near-cache';
 import type { EntryAccess } from './entry-access';
 import { FillTags } from './fill-tags';
@@ -48,6 +49,7 @@ export interface EvictionGate {
 export class ReadThrough {
   private readonly flights = new SingleFlight<CacheResult<unknown>>();
   private readonly refreshing = new Set<string>();
+  private readonly nearAnswers = new NearAnswers();
   private readonly waiters = new SettleWaiters();
   private readonly loadsWithoutRedis: Semaphore;
   private readonly fillTags: FillTags;
@@ -74,24 +76,48 @@ export class ReadThrough {
 
   read<T>(key: string, loader: Loader<T>, policy: ReadPolicy): Promise<CacheResult<T>> {
     const near = policy.near ? this.near : undefined;
-    if (near !== undefined) {
-      const hit = this.evictions.settled ? near.get(key) : undefined;
-      if (hit !== undefined) {
-        this.diagnostics.count('nearHits', key);
-        // XFetch's odds are per read, and reads from memory come thousands of times faster
-        // than reads from Redis (which concurrent callers share as one flight): consider it
-        // at most once a millisecond per key, or a hot key would refresh ever earlier.
-        const now = Date.now();
-        if (now >= hit.nextRefreshCheckMs) {
-          hit.nextRefreshCheckMs = now + 1;
-          if (this.shouldRefreshEarly(hit, now, policy)) {
-            this.refreshInBackground(key, loader, policy, hit.freshUntilMs);
-          }
-        }
-        return Promise.resolve({ value: near.valueOf<T>(hit), status: 'HIT', source: 'near' });
-      }
-      this.diagnostics.count('nearMisses', key);
+    if (near === undefined) return this.readShared(key, loader, policy, undefined);
+    // Held in memory: answered after the loop has polled for I/O (see NearAnswers), so an
+    // invalidation that arrived meanwhile is applied first; the entry is looked up then.
+    if (near.holds(key)) {
+      return this.nearAnswers.later(() => this.readNear(key, loader, policy, near));
     }
+    this.diagnostics.count('nearMisses', key);
+    return this.readShared(key, loader, policy, near);
+  }
+
+  private readNear<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    near: NearCache,
+  ): CacheResult<T> | Promise<CacheResult<T>> {
+    const hit = this.evictions.settled ? near.get(key) : undefined;
+    if (hit === undefined) {
+      this.diagnostics.count('nearMisses', key);
+      return this.readShared(key, loader, policy, near);
+    }
+    this.diagnostics.count('nearHits', key);
+    // XFetch's odds are per read, and reads from memory come thousands of times faster
+    // than reads from Redis (which concurrent callers share as one flight): consider it
+    // at most once a millisecond per key, or a hot key would refresh ever earlier.
+    const now = Date.now();
+    if (now >= hit.nextRefreshCheckMs) {
+      hit.nextRefreshCheckMs = now + 1;
+      if (this.shouldRefreshEarly(hit, now, policy)) {
+        this.refreshInBackground(key, loader, policy, hit.freshUntilMs);
+      }
+    }
+    return { value: near.valueOf<T>(hit), status: 'HIT', source: 'near' };
+  }
+
+  /** Through Redis, joining this process's flight for the key if one is under way. */
+  private readShared<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    near: NearCache | undefined,
+  ): Promise<CacheResult<T>> {
     return this.flights.run(key, () => this.readThrough(key, loader, policy, near)) as Promise<
       CacheResult<T>
     >;
