@@ -14,30 +14,17 @@
  * The price is one turn of the event loop per hit (a few µs), far below a round trip.
  */
 export class NearAnswers {
-  private pending: Array<() => void> = [];
-  private scheduled = false;
+  /** Resolves in the check phase after the next poll; every answer of the batch chains on it. */
+  private batch?: Promise<void>;
 
   /** `answer`'s result, computed after the next poll phase. */
   later<R>(answer: () => R | Promise<R>): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.pending.push(() => {
-        try {
-          resolve(answer());
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    this.scheduled = false;
-    for (const answer of batch) answer();
+    this.batch ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.batch = undefined; // answers that read again wait for the next poll
+        resolve();
+      }),
+    );
+    return this.batch.then(answer);
   }
 }
