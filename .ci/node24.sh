@@ -39,12 +39,20 @@ better_sqlite3_for_node24() { # prints the folder holding better_sqlite3.node bu
   local version built
   version=$(node -p 'require(process.argv[1]).version' "$repo/node_modules/better-sqlite3/package.json")
   built=$cache/better-sqlite3-$version-node-v$NODE24_VERSION
+  local abi
+  abi=$("$node24/bin/node" -p process.versions.modules)
+  if [ -f "$built/better_sqlite3.node" ] &&
+    ! grep -aq "node_register_module_v$abi" "$built/better_sqlite3.node"; then
+    rm -rf "$built" # an earlier build for another Node (see npm_config_nodedir below)
+  fi
   if [ ! -f "$built/better_sqlite3.node" ]; then
     echo "Building better-sqlite3 $version for Node $NODE24_VERSION (once; cached in $built)" >&2
     rm -rf "$built.tmp" && mkdir -p "$built.tmp"
     cp -r "$repo/node_modules/better-sqlite3" "$built.tmp/package"
     rm -rf "$built.tmp/package/build"
-    (cd "$built.tmp/package" && PATH=$node24/bin:$PATH \
+    # npm run exports the machine's npm_config_nodedir (Node 20's headers), which node-gyp
+    # prefers to --nodedir: without unsetting it, `npm run bench:node24` built for Node 20.
+    (cd "$built.tmp/package" && PATH=$node24/bin:$PATH env -u npm_config_nodedir \
       node "$(dirname "$(command -v npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js" \
       rebuild --release --nodedir="$node24" -j 2 >"$built.tmp/build.log" 2>&1) ||
       { tail -30 "$built.tmp/build.log" >&2; return 1; }
