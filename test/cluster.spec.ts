@@ -326,13 +326,22 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
     expect((await app.cache.getOrLoadWithStatus(afterKey, loader)).status).toBe('HIT');
 
     // the pub/sub connection moved off the dead node: fills on every shard are heard again
+    // (a notice goes out only when a caller waits: each probe is marked as a waiter marks it)
     const heard = new Set<string>();
     app.store.onSettled((key) => heard.add(key));
     const probes = [...(await keysPerMaster('after-failover', 1)).values()].map(([k]) => k);
     await waitUntil(
       'fill notifications from every master',
       () => {
-        for (const key of probes) void other.cache.set(key, 'x', 30);
+        for (const key of probes) {
+          // straight to the key's master: the raw cluster client may still map the dead one
+          const marker = `${valueKey(key)}:waiters`;
+          void cluster
+            .masterOf(marker)
+            .then((master) => master.command('SET', marker, '1', 'PX', '10000'))
+            .then(() => other.cache.set(key, 'x', 30))
+            .catch(() => undefined);
+        }
         return probes.every((key) => heard.has(key));
       },
       10_000,

@@ -267,12 +267,15 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
     expect((await app.cache.getOrLoadWithStatus('after:1', loader)).status).toBe('HIT');
 
     // the pub/sub connection followed the master: fills of another app are heard again
+    // (a notice goes out only when a caller waits: the key is marked as a waiter marks it)
     const heard = new Set<string>();
     app.store.onSettled((key) => heard.add(key));
     await waitUntil(
       'a fill notification from the new master',
       () => {
-        void other.cache.set('after-failover', 'x', 30);
+        void onMaster((r) => r.set(`${valueKey('after-failover')}:waiters`, '1', { PX: 10_000 }))
+          .then(() => other.cache.set('after-failover', 'x', 30))
+          .catch(() => undefined);
         return heard.has('after-failover');
       },
       10_000,
