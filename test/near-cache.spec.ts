@@ -96,6 +96,24 @@ describe('near cache', () => {
     expect(versions[versions.length - 1]).toBe(2);
   });
 
+  it("a read that starts after another process's write has been delivered doesn't join this process's load from before it", async () => {
+    const reader = await instance();
+    const writer = await instance();
+    let row = 1;
+    const load = async () => {
+      const version = row; // the row as the load reads it, before its slow part
+      await sleep(300);
+      return { version };
+    };
+    const early = reader.cache.getOrLoad('p:flight', load);
+    await sleep(50); // the load of version 1 is under way in the reader
+    row = 2;
+    await writer.cache.set('p:flight', { version: 2 }, 30); // write-through from another process
+    await sleep(50); // Redis's invalidation reaches the reader (sub-millisecond on loopback)
+    expect(await reader.cache.getOrLoad('p:flight', load)).toEqual({ version: 2 });
+    expect(await early).toEqual({ version: 1 }); // began before the write: its own callers keep it
+  });
+
   it('drops an entry written or deleted by any client, before the writer in this process resolves', async () => {
     const { cache } = await instance();
     await cache.getOrLoad('p:3', () => 'old');

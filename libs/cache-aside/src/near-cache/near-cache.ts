@@ -72,6 +72,7 @@ export class NearCache implements StoreChangeListener {
   private tagGeneration = 0;
   private usedBytes = 0;
   private tracking = false;
+  private readonly changeListeners: Array<(keys: readonly string[] | 'all') => void> = [];
   /** Test-only: keep values whatever happened while their read was in flight, to show the race the rule prevents. */
   unsafeSkipInFlightCheck = false;
 
@@ -85,6 +86,19 @@ export class NearCache implements StoreChangeListener {
   /** Whether reads use it unless they say `nearCache: false`. */
   get byDefault(): boolean {
     return this.settings.byDefault;
+  }
+
+  /**
+   * Told of every change after it is applied: the keys, or `'all'` (a tag, a flush, tracking
+   * lost or back). The read path detaches its in-process loads of those keys, so a read that
+   * starts once another process's write has been delivered doesn't join a load from before it.
+   */
+  onChange(listener: (keys: readonly string[] | 'all') => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(keys: readonly string[] | 'all'): void {
+    for (const listener of this.changeListeners) listener(keys);
   }
 
   /** Whether an entry for `key` is kept (fresh or not: {@link get} decides). */
@@ -224,6 +238,7 @@ export class NearCache implements StoreChangeListener {
         this.count('nearInvalidations', key);
       }
     }
+    this.changed(keys);
   }
 
   /** These tags were invalidated (or their version keys touched): drop their entries, void tagged reads in flight. */
@@ -234,6 +249,7 @@ export class NearCache implements StoreChangeListener {
       if (keys === undefined) continue;
       for (const key of [...keys]) this.keysChanged([key]);
     }
+    this.changed('all');
   }
 
   /** Anything may have changed (FLUSHALL, FLUSHDB): drop everything, void every read in flight. */
@@ -250,6 +266,7 @@ export class NearCache implements StoreChangeListener {
   }
 
   private flush(): void {
+    this.changed('all');
     this.epoch++;
     this.entries.clear();
     this.keysByTag.clear();

@@ -69,6 +69,10 @@ export class ReadThrough {
     private readonly near?: NearCache,
   ) {
     store.onSettled((key) => this.waiters.wake(key));
+    near?.onChange((keys) => {
+      if (keys === 'all') this.flights.detachAll();
+      else for (const key of keys) this.flights.detach(key);
+    });
     this.loadsWithoutRedis = new Semaphore(options.maxConcurrentLoadsWithoutRedis);
     this.fillTags = new FillTags(store, diagnostics);
     this.storeSource = options.store === 'memory' ? 'memory' : 'redis';
