@@ -229,16 +229,18 @@ export class NearCache implements StoreChangeListener {
 
   /** These entries changed in Redis, or were written by this process: drop them, and void reads in flight. */
   keysChanged(keys: readonly string[]): void {
-    for (const key of keys) {
-      const reading = this.reading.get(key);
-      if (reading !== undefined) reading.generation++;
-      const entry = this.entries.get(key);
-      if (entry !== undefined) {
-        this.remove(key, entry);
-        this.count('nearInvalidations', key);
-      }
-    }
+    for (const key of keys) this.drop(key);
     this.changed(keys);
+  }
+
+  private drop(key: string): void {
+    const reading = this.reading.get(key);
+    if (reading !== undefined) reading.generation++;
+    const entry = this.entries.get(key);
+    if (entry !== undefined) {
+      this.remove(key, entry);
+      this.count('nearInvalidations', key);
+    }
   }
 
   /** These tags were invalidated (or their version keys touched): drop their entries, void tagged reads in flight. */
@@ -247,7 +249,7 @@ export class NearCache implements StoreChangeListener {
     for (const tag of tags) {
       const keys = this.keysByTag.get(tag);
       if (keys === undefined) continue;
-      for (const key of [...keys]) this.keysChanged([key]);
+      for (const key of [...keys]) this.drop(key);
     }
     this.changed('all');
   }

@@ -133,12 +133,15 @@ export class ReadThrough {
    * get a near-cache entry from before it.
    */
   forget(keys: string[] | 'all', tags: readonly string[]): void {
-    if (keys === 'all') {
+    // with a near cache, its change notice detaches the flights (see the constructor), as
+    // for changes Redis reports
+    if (this.near !== undefined) {
+      if (keys === 'all') this.near.tagsChanged(tags);
+      else this.near.keysChanged(keys);
+    } else if (keys === 'all') {
       this.flights.detachAll();
-      this.near?.tagsChanged(tags);
     } else {
       for (const key of keys) this.flights.detach(key);
-      this.near?.keysChanged(keys);
     }
   }
 
