@@ -21,7 +21,10 @@ import type { CacheRedisCommands } from './connection-support';
 function entryArguments(entry: StoredEntry): [CacheStorage, ...string[]] {
   if (typeof entry === 'string') return ['string', entry];
   if (entry instanceof JsonDocumentEntry) return ['json', entry.text];
-  return ['hash', ...Object.entries(entry).flat()];
+  // A plain loop: Object.entries(...).flat() was a tenth of a hash miss's CPU.
+  const args: [CacheStorage, ...string[]] = ['hash'];
+  for (const field in entry) args.push(field, entry[field]);
+  return args;
 }
 
 /**

@@ -37,8 +37,11 @@ elseif ARGV[6] == 'json' then
 else
   redis.call('SET', KEYS[1], ARGV[7], 'PX', ARGV[3])
 end
-redis.call('DEL', KEYS[2], KEYS[3])
-if redis.call('DEL', KEYS[4]) == 1 then
+-- One DEL for the lease, the failure record and the waiters mark. The lease was there (checked
+-- above), so more than one key deleted means a waiter, or a failure record (rare: a failed
+-- load's back-off), for which the notice is merely unneeded.
+local leaseHeld = ARGV[2] ~= '1' and 1 or 0
+if redis.call('DEL', KEYS[2], KEYS[3], KEYS[4]) > leaseHeld then
   redis.call('PUBLISH', ARGV[4], ARGV[5])
 end
 return 1

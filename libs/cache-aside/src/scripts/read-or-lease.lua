@@ -43,8 +43,14 @@ if kind == 'string' then
   freshUntilText = string.match(entry, '^%d+|(%d+)|')
 elseif kind == 'hash' then
   entry = redis.call('HGETALL', KEYS[1])
-  local header = redis.call('HGET', KEYS[1], '_m')
-  freshUntilText = header and string.match(header, '^%d+|(%d+)|')
+  -- the header from the reply in hand (a field name sits at every odd index): an HGET
+  -- would cost a command
+  for i = 1, #entry, 2 do
+    if entry[i] == '_m' then
+      freshUntilText = string.match(entry[i + 1], '^%d+|(%d+)|')
+      break
+    end
+  end
 elseif kind == 'ReJSON-RL' then
   -- only on servers with RedisJSON; the header is read as text ('["1|<freshUntil>|..."]')
   entry = redis.call('JSON.GET', KEYS[1])

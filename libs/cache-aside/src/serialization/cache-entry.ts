@@ -85,7 +85,8 @@ export function encodeHashEntry(
     fields[WHOLE_VALUE_FIELD] = encodeValue(value);
     return fields;
   }
-  for (const [name, property] of Object.entries(value)) {
+  for (const name of Object.keys(value)) {
+    const property = value[name];
     if (property !== undefined) fields[PROPERTY_FIELD_PREFIX + name] = encodeValue(property);
   }
   return fields;
@@ -228,9 +229,7 @@ export function storedSize(stored: StoredEntry): number {
   if (typeof stored === 'string') return Buffer.byteLength(stored);
   if (stored instanceof JsonDocumentEntry) return Buffer.byteLength(stored.text);
   let size = 0;
-  for (const [field, text] of Object.entries(stored)) {
-    size += Buffer.byteLength(field) + Buffer.byteLength(text);
-  }
+  for (const field in stored) size += Buffer.byteLength(field) + Buffer.byteLength(stored[field]);
   return size;
 }
 
