@@ -467,9 +467,16 @@ export class ReadThrough {
         tagging &&
         this.entries.encode(key, value, freshMs, loadMs, policy.storage, tagging);
       if (encoded) {
-        if (!(await this.store.fill(key, token, encoded, entryTtlMs))) {
-          this.diagnostics.count('rejectedFills', key);
-        }
+        // The value goes back without waiting for the fill's reply (a round trip off every
+        // miss's latency). Nothing reads the key before the fill lands: this process's
+        // next command for it queues behind the fill on the same connection, and another
+        // process that asks meanwhile finds the lease held and is woken by the fill.
+        this.store.fill(key, token, encoded, entryTtlMs).then(
+          (written) => {
+            if (!written) this.diagnostics.count('rejectedFills', key);
+          },
+          (error: unknown) => this.diagnostics.redisFailed('fill', error),
+        );
       } else {
         // Not cached: hand the result to the callers in other processes that were waiting
         // for this load (the tag check still applies to them), instead of each loading again.
