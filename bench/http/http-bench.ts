@@ -230,16 +230,17 @@ async function runRound(
     // Not measured, so the builds warm up together: one at a time leaves a core idle.
     await Promise.all(
       subjects.map((subject) =>
-        runStep(subject.process, subject.nextPath, {
-          label: 'warm-up',
-          connections: SATURATION_CONNECTIONS,
-          amount: WARMUP_REQUESTS,
-        }),
+        runStep(
+          subject.process,
+          subject.nextPath,
+          { label: 'warm-up', connections: SATURATION_CONNECTIONS, amount: WARMUP_REQUESTS },
+          admin,
+        ),
       ),
     );
     for (const step of STEPS) {
       for (const subject of subjects) {
-        const measurement = await runStep(subject.process, subject.nextPath, step);
+        const measurement = await runStep(subject.process, subject.nextPath, step, admin);
         measurements.push({ subject: subject.name, round, ...measurement });
         log(
           `round ${round}: ${subject.name}, ${step.label}: ` +

@@ -98,6 +98,8 @@ export function medianRows(
           : undefined,
         bypassed: sum(list.map((m) => m.bypassed)),
         redisErrors: library ? sum(list.map((m) => m.redisErrors)) : undefined,
+        appCpuUsPerRequest: median(list.map((m) => m.appCpuUsPerRequest)),
+        redisCpuUsPerRequest: median(list.map((m) => m.redisCpuUsPerRequest)),
         rpsVsNoCache: versus((m) => m.rps),
         p95VsNoCache: versus((m) => m.p95Ms),
         queriesVsNoCache: versus((m) => m.queriesPerSec),

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { AdminRedis } from '../support/redis-admin';
 import { summarize } from '../support/statistics';
 import type { HttpSubjectStats } from './http-subjects';
 import type { SubjectProcess } from './subject-process';
@@ -50,6 +51,20 @@ export interface HttpStepMeasurement {
   bypassed: number;
   /** Redis calls that failed or timed out, from the library's counters (ours only). */
   redisErrors?: number;
+  /** CPU the app's process used (all its threads, user + system) per response, µs. */
+  appCpuUsPerRequest: number;
+  /**
+   * CPU the Redis server used per response, µs: the builds run one at a time, so what it
+   * did during the step was this build's (and the bench's two INFO calls).
+   */
+  redisCpuUsPerRequest: number;
+}
+
+/** Microseconds of CPU the server has used so far (INFO cpu: user + system, all threads). */
+export async function redisCpuMicros(admin: AdminRedis): Promise<number> {
+  const info = await admin.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1e6;
 }
 
 /** Drives one step against one subject, reading the paths from `nextPath`. */
@@ -57,8 +72,10 @@ export async function runStep(
   subject: SubjectProcess,
   nextPath: () => string,
   step: HttpStep,
+  admin: AdminRedis,
 ): Promise<HttpStepMeasurement> {
   const before = await subject.stats();
+  const redisBefore = await redisCpuMicros(admin);
   const latencies: number[] = [];
   const instances = step.rate ? PHASES : 1;
   const run = (phase: number) =>
@@ -95,6 +112,7 @@ export async function runStep(
   };
   // Requests the load generator dropped at the end may still be running in the app.
   await new Promise((resolve) => setTimeout(resolve, 100));
+  const redisAfter = await redisCpuMicros(admin);
   const after = await subject.stats();
   const seconds = result.duration;
   const delta = (pick: (s: HttpSubjectStats) => number) => pick(after) - pick(before);
@@ -129,6 +147,8 @@ export async function runStep(
       ? responses - tally('NONE') - tally('HIT') - tally('MISS')
       : (library?.bypasses ?? 0),
     redisErrors: after.library ? delta((s) => s.library?.redisErrors ?? 0) : undefined,
+    appCpuUsPerRequest: delta((s) => s.cpuMicros) / Math.max(1, latencies.length),
+    redisCpuUsPerRequest: (redisAfter - redisBefore) / Math.max(1, latencies.length),
   };
 }
 

@@ -73,6 +73,8 @@ export interface HttpSubjectStats {
   loads: number;
   /** Responses of GET /products/:id by X-Cache header (NONE: no header). */
   xCache: Record<string, number>;
+  /** CPU the process has used (all its threads, user + system, process.cpuUsage()), µs. */
+  cpuMicros: number;
   /** Our library's counters (ours only). */
   library?: Pick<
     CacheStats,
@@ -208,7 +210,9 @@ class BenchStatsController {
   @Get('stats')
   stats(): HttpSubjectStats {
     const library = this.cacheAside?.stats();
+    const cpu = process.cpuUsage();
     return {
+      cpuMicros: cpu.user + cpu.system,
       queries: this.counter.total,
       loads: this.views.loads,
       xCache: { ...this.tally.counts },

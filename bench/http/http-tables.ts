@@ -120,23 +120,41 @@ function stepTable(result: HttpResult, database: HttpDatabaseResult): ReportTabl
 /** Saturation side by side, and each build's p95 at every rate of the ladder. */
 function saturationTable(result: HttpResult, database: HttpDatabaseResult): ReportTable {
   const rates = [...new Set(database.rows.filter((r) => r.targetRps !== null).map((r) => r.step))];
-  const p95 = (subject: string, step: string) =>
-    database.rows.find((r) => r.subject === subject && r.step === step)?.p95Ms ?? NaN;
+  const row = (subject: string, step: string) =>
+    database.rows.find((r) => r.subject === subject && r.step === step);
+  const p95 = (subject: string, step: string) => row(subject, step)?.p95Ms ?? NaN;
+  const cpu = (subject: string, pick: (r: HttpStepRow) => number) => {
+    const saturated = row(subject, 'saturation');
+    return saturated ? fixed(pick(saturated), 0) : '-';
+  };
   return {
-    title: `Part 4 summary, ${database.database}: req/s at saturation, x cache-manager, p95 (ms) per rate`,
+    title: `Part 4 summary, ${database.database}: req/s at saturation, x cache-manager, CPU per request there, p95 (ms) per rate`,
     notes: [
       `x cache-manager: median over the ${counted(result.rounds, 'round')} of the build's saturation req/s / ` +
         `cache-manager's in the same round`,
       `${HTTP_SUBJECT_NAMES.ceiling}: the same route answering one view read at start-up, through the ` +
         `same pipeline (id pipe, handler, JSON response); no cache hit costs less, so no cached build ` +
         `can serve more`,
+      'app µs/req, Redis µs/req: CPU per response at saturation (median of the rounds), of the ' +
+        "build's process (all threads, user + system) and of the Redis server (INFO cpu; the builds " +
+        'run one at a time); with the load generator and the database they share the 2 cores, so ' +
+        'their sum is what a request costs the machine beyond those',
     ],
-    columns: ['subject', 'sat. req/s', 'x cache-manager', ...rates.map((step) => `p95 @ ${step}`)],
-    rows: database.saturation.map((row) => [
-      row.subject,
-      thousands(row.rps),
-      ratio(row.rpsVersus),
-      ...rates.map((step) => ms(p95(row.subject, step))),
+    columns: [
+      'subject',
+      'sat. req/s',
+      'x cache-manager',
+      'app µs/req',
+      'Redis µs/req',
+      ...rates.map((step) => `p95 @ ${step}`),
+    ],
+    rows: database.saturation.map((versus) => [
+      versus.subject,
+      thousands(versus.rps),
+      ratio(versus.rpsVersus),
+      cpu(versus.subject, (r) => r.appCpuUsPerRequest),
+      cpu(versus.subject, (r) => r.redisCpuUsPerRequest),
+      ...rates.map((step) => ms(p95(versus.subject, step))),
     ]),
   };
 }
