@@ -18,6 +18,11 @@ export class SubjectProcess {
     readonly port: number,
   ) {}
 
+  /** The app's process id (its threads' CPU is read from /proc). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
   }
