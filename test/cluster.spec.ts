@@ -219,7 +219,12 @@ describeWithCluster('on Redis Cluster (3 masters + 3 replicas of our own)', () =
       writerDone.resolve();
       expect(await load).toBe('v1'); // the caller gets what it read...
       expect(await raw.exists(valueKey(key))).toBe(0); // ...but it isn't cached
-      expect(app.cache.stats().rejectedFills).toBe(rejectedBefore + 1);
+      // the caller doesn't wait for the fill's reply: its refusal is counted when it arrives
+      await waitUntil(
+        'the refused fill to be counted',
+        () => app.cache.stats().rejectedFills === rejectedBefore + 1,
+        2000,
+      );
       expect(await app.cache.getOrLoad(key, async () => row)).toBe('v2');
     }
   });

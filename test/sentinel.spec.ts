@@ -170,7 +170,12 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
     writerDone.resolve();
     expect(await load).toBe('v1');
     expect(await onMaster((r) => r.exists(valueKey('race:1')))).toBe(0);
-    expect(app.cache.stats().rejectedFills).toBe(rejectedBefore + 1);
+    // the caller doesn't wait for the fill's reply: its refusal is counted when it arrives
+    await waitUntil(
+      'the refused fill to be counted',
+      () => app.cache.stats().rejectedFills === rejectedBefore + 1,
+      2000,
+    );
     expect(await app.cache.getOrLoad('race:1', async () => row)).toBe('v2');
   });
 
