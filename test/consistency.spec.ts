@@ -231,6 +231,80 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
     });
   });
 
+  describe("in-process flights: a read that starts after another process's eviction resolved never joins an older one", () => {
+    // The reader's load holds the lease while the key is missing in Redis, so the writer's
+    // eviction changes nothing Redis would report to the reader (no entry, and lease keys
+    // are not watched): only the refused fill tells the reader its load began before it.
+    let rows: SqliteRows;
+    beforeEach(() => (rows = new SqliteRows(4)));
+    afterEach(() => rows.close());
+
+    async function readAfterRemoteEviction(
+      nearCache: boolean,
+      key: string,
+      id: number,
+      options: object,
+      evict: (writer: CacheApp) => Promise<unknown>,
+    ): Promise<{ before: Row; after: Row; joinRetries: number }> {
+      const config = nearCache ? { nearCache: { maxEntries: 100 } } : {};
+      const reader = await anotherNode(config);
+      const writer = await anotherNode(config);
+      const readTheRow = deferred();
+      const writerDone = deferred();
+      const before = reader.cache.getOrLoad(
+        key,
+        async () => {
+          const row = rows.read(id);
+          readTheRow.resolve();
+          await writerDone.promise;
+          return row;
+        },
+        options,
+      );
+      await readTheRow.promise;
+      rows.bump(id);
+      await evict(writer);
+      const after = reader.cache.getOrLoad(key, async () => rows.read(id), options);
+      writerDone.resolve();
+      return {
+        before: await before,
+        after: await after,
+        joinRetries: reader.cache.stats().joinRetries,
+      };
+    }
+
+    const writes: [string, object, (writer: CacheApp, key: string) => Promise<unknown>][] = [
+      ['del', {}, (writer, key) => writer.cache.del(key)],
+      ['set', {}, (writer, key) => writer.cache.set(key, { id: 0, version: 2 }, 60)],
+      ['a patch', { storage: 'hash' }, (writer, key) => writer.cache.patch(key, { version: 2 })],
+      [
+        'a tag invalidation',
+        { tags: ['remote-flights'] },
+        (writer) => writer.cache.invalidateTags('remote-flights'),
+      ],
+    ];
+
+    for (const nearCache of [false, true]) {
+      for (const [name, options, write] of writes) {
+        it(`after ${name}${nearCache ? ', near cache on' : ''}`, async () => {
+          const key = `remote-flight:${name}:${nearCache}`;
+          const { before, after, joinRetries } = await readAfterRemoteEviction(
+            nearCache,
+            key,
+            1,
+            options,
+            (w) => write(w, key),
+          );
+          expect(before.version).toBe(1); // began before the write: its first caller keeps it
+          expect(after.version).toBe(2);
+          // with a near cache, a write Redis reports (set, a tag) detaches the flight before
+          // the second read starts, so nothing joins it
+          if (!nearCache) expect(joinRetries).toBe(1);
+        });
+      }
+    }
+  });
+
   describe('grace never serves an evicted entry', () => {
     it('not to a read whose GET came before the eviction, nor to one that starts after it', async () => {
       const graceful = await anotherNode({ graceSeconds: 30 });

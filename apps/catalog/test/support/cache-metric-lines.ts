@@ -14,6 +14,7 @@ export function cacheMetricLines(stats: CacheStats): string[] {
     `cache_aside_lease_takeovers_total ${stats.leaseTakeovers}`,
     `cache_aside_lease_wait_timeouts_total ${stats.leaseWaitTimeouts}`,
     `cache_aside_rejected_fills_total ${stats.rejectedFills}`,
+    `cache_aside_join_retries_total ${stats.joinRetries}`,
     `cache_aside_corrupt_entries_total ${stats.corruptEntries}`,
     `cache_aside_uncacheable_values_total ${stats.uncacheableValues}`,
     `cache_aside_redis_errors_total ${stats.redisErrors}`,

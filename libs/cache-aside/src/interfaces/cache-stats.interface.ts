@@ -35,6 +35,11 @@ export interface CacheStats {
   leaseWaitTimeouts: number;
   /** Fills refused because an eviction raced the load (the lease was lost) or one of its tags was invalidated meanwhile. */
   rejectedFills: number;
+  /**
+   * Callers that joined this process's load of a key, learned from its fill that a write
+   * (from any process) landed during the load, and read again instead of taking its value.
+   */
+  joinRetries: number;
   /** Corrupt or foreign entries found under our keys (treated as misses). */
   corruptEntries: number;
   /** Results not cached because they were too large or not serializable. */

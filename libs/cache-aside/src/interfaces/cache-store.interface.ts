@@ -58,7 +58,12 @@ export interface CacheStore {
   readOrLease(key: string, request: ReadOrLeaseRequest): Promise<LeaseReply>;
   /** Writes only while `token` still holds the lease. */
   fill(key: string, token: string, entry: StoredEntry, ttlMs: number): Promise<boolean>;
-  release(key: string, token: string, failure?: { record: string; ttlMs: number }): Promise<void>;
+  /** Gives the lease back; false when `token` no longer held it (an eviction overtook the load). */
+  release(
+    key: string,
+    token: string,
+    failure?: { record: string; ttlMs: number },
+  ): Promise<boolean>;
   extendLease(key: string, token: string, leaseTtlMs: number): Promise<boolean>;
   /** Unconditional write that also cancels any in-flight load of the key. */
   write(key: string, entry: StoredEntry, ttlMs: number): Promise<void>;

@@ -137,12 +137,14 @@ export class MemoryCacheStore implements CacheStore {
     key: string,
     token: string,
     failure?: { record: string; ttlMs: number },
-  ): Promise<void> {
-    if (this.leases.get(key) === token) {
+  ): Promise<boolean> {
+    const held = this.leases.get(key) === token;
+    if (held) {
       this.leases.delete(key);
       if (failure && failure.ttlMs > 0) this.failures.set(key, failure.record, failure.ttlMs);
     }
     this.settled(key);
+    return held;
   }
 
   async extendLease(key: string, token: string, leaseTtlMs: number): Promise<boolean> {

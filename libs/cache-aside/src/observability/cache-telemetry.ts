@@ -12,6 +12,7 @@ const SPAN_EVENTS: ReadonlySet<CacheEventName> = new Set<CacheEventName>([
   'staleServed',
   'refreshes',
   'rejectedFills',
+  'joinRetries',
   'redisErrors',
   'loadErrors',
   'softTimeouts',

@@ -45,6 +45,10 @@ const SOURCES: Record<CacheEventName, MetricSource> = {
     name: 'rejected_fills_total',
     help: 'Fills refused because an eviction raced the load (the lease was lost)',
   },
+  joinRetries: {
+    name: 'join_retries_total',
+    help: 'Callers that had joined a load a write overtook, and read again',
+  },
   corruptEntries: {
     name: 'corrupt_entries_total',
     help: 'Corrupt or foreign entries found under the cache keys (read as misses)',

@@ -49,6 +49,7 @@ function emptyStats(): CacheStats {
     leaseTakeovers: 0,
     leaseWaitTimeouts: 0,
     rejectedFills: 0,
+    joinRetries: 0,
     corruptEntries: 0,
     uncacheableValues: 0,
     redisErrors: 0,

@@ -50,7 +50,11 @@ export class FillTags {
     }
   }
 
-  /** After the load: the entry's tagging, or undefined when the value must not be cached. */
+  /**
+   * After the load: the entry's tagging; 'invalidated' when one of its tags was invalidated
+   * while it loaded (the value may be from before that write); undefined when the value
+   * must not be cached for another reason.
+   */
   async finish(
     key: string,
     load: TaggedLoad | undefined | 'untracked',
@@ -58,7 +62,7 @@ export class FillTags {
     policy: ReadPolicy,
     entryTtlMs: number,
     loaderTags: readonly string[] = [],
-  ): Promise<EntryTagging | undefined> {
+  ): Promise<EntryTagging | 'invalidated' | undefined> {
     if (load === undefined) return UNTAGGED;
     if (load === 'untracked') return undefined;
     if (performance.now() - load.startedMs > MAX_TAGGED_LOAD_AGE_MS) {
@@ -80,8 +84,8 @@ export class FillTags {
       return undefined;
     }
     if (versions.some((version) => version > load.sequence)) {
-      this.diagnostics.count('rejectedFills', key); // a tag was invalidated during the load
-      return undefined;
+      this.diagnostics.count('rejectedFills', key);
+      return 'invalidated';
     }
     return { sequence: load.sequence, tags };
   }

@@ -28,6 +28,23 @@ import { SingleFlight } from './single-flight';
  */
 const HANDOFF_TTL_MS = 1000;
 
+/**
+ * Callers that joined a flight read again, rather than take its result, at most this many
+ * times in a row; then they read on their own (each such read ends in its own result).
+ */
+const MAX_REJOINS = 3;
+
+/** A lease holder's loaded value, and whether a write landed while it loaded. */
+interface LeasedLoad<T> {
+  value: T;
+  /**
+   * True once the fill (or the lease's release) found the lease gone, or a tag newer than
+   * the load: a del, set, patch or tag invalidation, from any process, landed during the
+   * load, which may have read the database before that write.
+   */
+  overtaken: Promise<boolean>;
+}
+
 /** A loader; it may take the load's context to choose its result's TTL, tags, or no caching. */
 export type Loader<T> = (load: CacheLoadContext) => T | Promise<T>;
 
@@ -48,6 +65,8 @@ export interface EvictionGate {
  */
 export class ReadThrough {
   private readonly flights = new SingleFlight<CacheResult<unknown>>();
+  /** The lease holders' results, each with whether a write overtook its load (see `joined`). */
+  private readonly overtaken = new WeakMap<CacheResult<unknown>, Promise<boolean>>();
   private readonly refreshing = new Set<string>();
   private readonly nearAnswers = new NearAnswers();
   private readonly waiters = new SettleWaiters();
@@ -121,10 +140,38 @@ export class ReadThrough {
     loader: Loader<T>,
     policy: ReadPolicy,
     near: NearCache | undefined,
+    rejoins = 0,
   ): Promise<CacheResult<T>> {
+    const shared = this.flights.joining(key);
+    if (shared !== undefined) return this.joined(shared, key, loader, policy, near, rejoins);
     return this.flights.run(key, () => this.readThrough(key, loader, policy, near)) as Promise<
       CacheResult<T>
     >;
+  }
+
+  /**
+   * A caller that joined a flight may have started after a write that landed, in another
+   * process, during the flight's load. Nothing tells this process of it when the key has no
+   * entry in Redis (a del of a missing key changes nothing, and lease keys aren't watched),
+   * but every write deletes the lease: a load whose fill finds its lease gone (or a tag newer
+   * than itself) may hold the row from before the write. Its first caller began before the
+   * write and keeps the value; the callers that joined read again, as one new flight. They
+   * wait for the fill's reply for it, a round trip that the first caller doesn't wait for.
+   */
+  private async joined<T>(
+    shared: Promise<CacheResult<unknown>>,
+    key: string,
+    loader: Loader<T>,
+    policy: ReadPolicy,
+    near: NearCache | undefined,
+    rejoins: number,
+  ): Promise<CacheResult<T>> {
+    const result = (await shared) as CacheResult<T>;
+    const overtaken = this.overtaken.get(result);
+    if (overtaken === undefined || !(await overtaken)) return result;
+    this.diagnostics.count('joinRetries', key);
+    if (rejoins >= MAX_REJOINS) return this.readThrough(key, loader, policy, near);
+    return this.readShared(key, loader, policy, near, rejoins + 1);
   }
 
   /**
@@ -197,7 +244,9 @@ export class ReadThrough {
     const freshMs = freshMsOf(policy.ttlMs, policy);
     const entryTtlMs = entryTtlMsOf(freshMs, policy);
     const tagging = await this.fillTags.finish(key, tagged, value, policy, entryTtlMs);
-    const encoded = tagging && this.entries.encode(key, value, freshMs, 0, policy.storage, tagging);
+    const encoded =
+      typeof tagging === 'object' &&
+      this.entries.encode(key, value, freshMs, 0, policy.storage, tagging);
     if (encoded) {
       await this.store
         .write(key, encoded, entryTtlMs)
@@ -377,13 +426,13 @@ export class ReadThrough {
   ): Promise<CacheResult<T>> {
     const load = this.runLoad(key, token, loader, policy);
     try {
-      const value =
+      const loaded =
         hardDeadline === Infinity
           ? await load
           : await within(load, hardDeadline - Date.now(), (): never => {
               throw this.hardTimeout(key, policy);
             });
-      return { value, status: 'MISS' };
+      return this.missOf(loaded);
     } catch (error) {
       if (stale && policy.graceMs > 0) return this.serveStale(stale);
       throw error;
@@ -408,13 +457,20 @@ export class ReadThrough {
     const waitMs = startedMs + policy.softTimeoutMs - Date.now();
     if (policy.softTimeoutMs <= 0 || waitMs <= 0) return this.serveStale(stale);
     const settled = await within(
-      load.then((value) => ({ value })),
+      load.then((loaded) => ({ loaded })),
       waitMs,
       () => undefined,
     ).catch(() => ({ failed: true }) as const);
-    if (settled && 'value' in settled) return { value: settled.value, status: 'MISS' };
+    if (settled && 'loaded' in settled) return this.missOf(settled.loaded);
     if (!settled) this.diagnostics.count('softTimeouts', key);
     return this.serveStale(stale);
+  }
+
+  /** A lease holder's result, remembered with whether a write overtook its load. */
+  private missOf<T>(loaded: LeasedLoad<T>): CacheResult<T> {
+    const result: CacheResult<T> = { value: loaded.value, status: 'MISS' };
+    this.overtaken.set(result, loaded.overtaken);
+    return result;
   }
 
   private hardTimeout(key: string, policy: ReadPolicy): CacheLoadTimeoutError {
@@ -427,7 +483,7 @@ export class ReadThrough {
     token: string,
     loader: Loader<T>,
     policy: ReadPolicy,
-  ): Promise<T> {
+  ): Promise<LeasedLoad<T>> {
     const tagged = await this.fillTags.begin(policy, loader.length > 0);
     const load = new LoadContext(key);
     const keepAlive = setInterval(
@@ -460,7 +516,10 @@ export class ReadThrough {
     const cacheIt = chosenFreshMs !== undefined && !load.skipped && policy.shouldCache(value);
     const freshMs = chosenFreshMs ?? freshMsOf(policy.ttlMs, policy);
     const entryTtlMs = entryTtlMsOf(freshMs, policy);
-    const tagging = await this.fillTags.finish(key, tagged, value, policy, entryTtlMs, load.tags);
+    const fetched = await this.fillTags.finish(key, tagged, value, policy, entryTtlMs, load.tags);
+    const tagging = typeof fetched === 'object' ? fetched : undefined;
+    // an outcome Redis didn't give (an error) counts as no write known: as before this check
+    let overtaken: Promise<boolean> = Promise.resolve(fetched === 'invalidated');
     try {
       const encoded =
         cacheIt &&
@@ -471,11 +530,15 @@ export class ReadThrough {
         // miss's latency). Nothing reads the key before the fill lands: this process's
         // next command for it queues behind the fill on the same connection, and another
         // process that asks meanwhile finds the lease held and is woken by the fill.
-        this.store.fill(key, token, encoded, entryTtlMs).then(
+        overtaken = this.store.fill(key, token, encoded, entryTtlMs).then(
           (written) => {
             if (!written) this.diagnostics.count('rejectedFills', key);
+            return !written;
           },
-          (error: unknown) => this.diagnostics.redisFailed('fill', error),
+          (error: unknown) => {
+            this.diagnostics.redisFailed('fill', error);
+            return false;
+          },
         );
       } else {
         // Not cached: hand the result to the callers in other processes that were waiting
@@ -484,18 +547,19 @@ export class ReadThrough {
           cacheIt === false && tagging
             ? this.entries.encode(key, value, freshMs, loadMs, 'string', tagging)
             : undefined;
-        await this.store.release(
+        const released = await this.store.release(
           key,
           token,
           typeof handoff === 'string'
             ? { record: `h${Date.now()}|${handoff}`, ttlMs: HANDOFF_TTL_MS }
             : undefined,
         );
+        if (!released) overtaken = Promise.resolve(true);
       }
     } catch (error) {
       this.diagnostics.redisFailed('fill', error);
     }
-    return value;
+    return { value, overtaken };
   }
 
   /**

@@ -5,6 +5,11 @@
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Promise<T>>();
 
+  /** The execution under way for `key`, if any (for a caller that checks what it joins). */
+  joining(key: string): Promise<T> | undefined {
+    return this.flights.get(key);
+  }
+
   run(key: string, execute: () => Promise<T>): Promise<T> {
     const inFlight = this.flights.get(key);
     if (inFlight) return inFlight;

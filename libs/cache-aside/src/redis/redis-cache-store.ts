@@ -239,8 +239,8 @@ export class RedisCacheStore implements CacheStore {
     key: string,
     token: string,
     failure?: { record: string; ttlMs: number },
-  ): Promise<void> {
-    await this.call('release-lease', () =>
+  ): Promise<boolean> {
+    const released = await this.call('release-lease', () =>
       this.client.releaseLease(
         this.layout.lease(key),
         this.layout.failure(key),
@@ -252,6 +252,7 @@ export class RedisCacheStore implements CacheStore {
         failure?.record ?? '',
       ),
     );
+    return released === 1;
   }
 
   private releaseQuietly(key: string, token: string): void {
