@@ -8,6 +8,7 @@ export interface HttpExchange {
   received: Instant;
   /** 0 when no HTTP response came back (refused, reset, timed out). */
   status: number;
+  /** The X-Cache header, as `HIT (near)` when Cache-Status says the near cache answered. */
   xCache?: string;
   /** The parsed JSON body, if any. */
   body?: unknown;
@@ -60,11 +61,12 @@ export class HttpClient {
               body = text;
             }
             const xCache = res.headers['x-cache'];
+            const near = res.headers['cache-status']?.includes('detail=near') ?? false;
             resolve({
               sent,
               received,
               status: res.statusCode ?? 0,
-              xCache: typeof xCache === 'string' ? xCache : undefined,
+              xCache: typeof xCache === 'string' ? `${xCache}${near ? ' (near)' : ''}` : undefined,
               body,
             });
           });

@@ -7,6 +7,7 @@
  *
  *   npm run soak                      one minute
  *   npm run soak -- --minutes 10      (--rate N, --concurrency N, --seed N, --strict, --keep)
+ *   npm run soak -- --near            both instances with the near cache
  *
  * Exits 1 when a stale read happens outside a fault window, a request fails outside one,
  * a stale read inside one outlives its TTL, a Redis key has no TTL, or an app crashes.
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
       CACHE_PAGE_TTL_SECONDS: String(TTL_SECONDS.page),
       CACHE_NOT_FOUND_TTL_SECONDS: String(TTL_SECONDS.notFound),
       CACHE_GRACE_SECONDS: String(TTL_SECONDS.grace),
+      CACHE_NEAR: String(options.near),
     };
     const backends: Backend[] = [];
     // One after the other: the first runs the migrations (none are left on a seeded file).
@@ -176,7 +178,8 @@ async function main(): Promise<number> {
         `Soak of ${elapsedMinutes.toFixed(1)} min: 2 catalog instances, SQLite (WAL, ` +
         `${SOAK_PRODUCTS} products, ${SOAK_REVIEWS} reviews), Redis on :${redis.port}; TTLs ` +
         `product ${TTL_SECONDS.product} s, page ${TTL_SECONDS.page} s, not found ` +
-        `${TTL_SECONDS.notFound} s, grace ${TTL_SECONDS.grace} s; seed ${options.seed}`,
+        `${TTL_SECONDS.notFound} s, grace ${TTL_SECONDS.grace} s; seed ${options.seed}` +
+        (options.near ? '; near cache on in both instances' : ''),
       minutes: elapsedMinutes,
       loadStartedMs: loadStarted.ms,
       tally,

@@ -14,6 +14,12 @@ export interface SoakOptions {
   strict: boolean;
   /** Keep the run's directory (database, logs, stale reads as JSON) even when it passes. @default false */
   keep: boolean;
+  /**
+   * Both instances keep what they read in their near cache too (CACHE_NEAR). The checker
+   * is the same: a read that began after a write's response, in either instance, must show
+   * it, since Redis sends the invalidation before the writer's reply. @default false
+   */
+  near: boolean;
 }
 
 const DEFAULTS: SoakOptions = {
@@ -23,12 +29,13 @@ const DEFAULTS: SoakOptions = {
   seed: 1,
   strict: false,
   keep: false,
+  near: false,
 };
 
 const USAGE =
-  '--minutes N (decimals allowed), --rate N, --concurrency N, --seed N, --strict, --keep';
+  '--minutes N (decimals allowed), --rate N, --concurrency N, --seed N, --strict, --keep, --near';
 
-/** `--minutes 0.5 --rate 300 --concurrency 16 --seed 1 --keep` (also `--flag=value`). */
+/** `--minutes 0.5 --rate 300 --concurrency 16 --seed 1 --keep --near` (also `--flag=value`). */
 export function parseSoakOptions(argv: string[]): SoakOptions {
   const options = { ...DEFAULTS };
   for (let i = 0; i < argv.length; i++) {
@@ -52,6 +59,9 @@ export function parseSoakOptions(argv: string[]): SoakOptions {
         break;
       case '--keep':
         options.keep = true;
+        break;
+      case '--near':
+        options.near = true;
         break;
       default:
         throw new Error(`unknown argument '${argv[i]}' (use ${USAGE})`);

@@ -126,6 +126,32 @@ describe('near cache under faults (own Redis)', () => {
     await until(() => app.cache.stats().near?.tracking === true, 10_000);
   });
 
+  it("Redis frozen: once one of this process's calls times out, nothing is served from memory, before the heartbeat notices", async () => {
+    const reader = await instance({ commandTimeoutMs: 100 });
+    const writer = await instance({ commandTimeoutMs: 100 });
+    let version = 1;
+    await warm(reader, 'k', () => version);
+    server.freeze();
+    try {
+      version = 2;
+      // the writer's eviction times out: it is queued, and no invalidation can reach the reader
+      expect(await writer.cache.del('k')).toBe(false);
+      // any call of the reader that reaches Redis times out too
+      expect((await reader.cache.getOrLoadWithStatus('other', () => 0)).status).toBe('BYPASS');
+      expect(reader.cache.stats().near?.tracking).toBe(true); // the heartbeat hasn't noticed yet
+      expect(await reader.cache.getOrLoadWithStatus('k', () => version)).toMatchObject({
+        value: 2,
+        status: 'BYPASS',
+      });
+    } finally {
+      server.thaw();
+    }
+    // back: the writer's queued eviction is applied, and the near cache is used again
+    await until(() => writer.cache.isTrusted(), 10_000);
+    await warm(reader, 'k', () => version);
+    expect(await reader.cache.getOrLoad('k', () => 0)).toBe(2);
+  });
+
   it('a key evicted under maxmemory leaves the near cache too', async () => {
     const app = await instance();
     await admin.configSet({ maxmemory: '4mb', 'maxmemory-policy': 'allkeys-lru' });

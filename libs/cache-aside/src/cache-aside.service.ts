@@ -70,6 +70,12 @@ export class CacheAsideService implements OnModuleDestroy {
       this.near,
     );
     this.invalidator.onEvicted((keys, tags) => this.reads.forget(keys, tags));
+    // A call that timed out or couldn't be sent: whatever keeps Redis from answering may
+    // keep its invalidations from arriving too, long before the tracking heartbeat says so
+    // (a frozen server, a cut link), while another process's eviction fails and is queued.
+    this.diagnostics.onRedisFailed((kind) => {
+      if (kind === 'timeout' || kind === 'unavailable') this.near?.redisUnreachable();
+    });
     store.onHealthy((operation) => this.diagnostics.redisAnswered(operation));
   }
 

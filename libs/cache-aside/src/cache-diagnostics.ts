@@ -3,7 +3,12 @@ import { FailureLog } from './failure-log';
 import type { CacheTelemetry } from './observability/cache-telemetry';
 import type { CacheEventName, RedisFailureInfo } from './interfaces';
 import { CacheCounters } from './read-path/cache-counters';
-import { failureMessage, redisFailureKind, WRITING_OPERATIONS } from './redis/redis-failure';
+import {
+  failureMessage,
+  redisFailureKind,
+  WRITING_OPERATIONS,
+  type RedisFailureKind,
+} from './redis/redis-failure';
 
 /**
  * The counters, the Redis failure state and the log every part of the cache reports to.
@@ -21,6 +26,7 @@ export class CacheDiagnostics {
   redisFailingSince: number | null = null;
   /** When Redis began refusing writes (null once a write succeeds). */
   writesRefusedSince: number | null = null;
+  private readonly failureListeners: Array<(kind: RedisFailureKind) => void> = [];
 
   constructor(readonly telemetry: CacheTelemetry) {}
 
@@ -38,6 +44,12 @@ export class CacheDiagnostics {
     this.redisFailingSince ??= now;
     if (kind === 'writes-refused') this.writesRefusedSince ??= now;
     this.failures.report(kind, operation, `Redis ${operation} failed (${kind}): ${message}`);
+    for (const listener of this.failureListeners) listener(kind);
+  }
+
+  /** Told of every Redis call that failed, with how it failed. */
+  onRedisFailed(listener: (kind: RedisFailureKind) => void): void {
+    this.failureListeners.push(listener);
   }
 
   /** A Redis call succeeded: not failing any more; a writing one shows writes are taken again. */

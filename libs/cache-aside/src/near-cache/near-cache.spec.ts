@@ -46,6 +46,24 @@ describe('NearCache', () => {
     expect(readers(near).size).toBe(0);
   });
 
+  it('Redis unreachable: drops every entry and voids reads in flight, without a change notice (loads stay joinable)', () => {
+    const near = nearCache();
+    const notices: unknown[] = [];
+    near.onChange((keys) => notices.push(keys));
+    keep(near, 'a', entry(1));
+    const inFlight = near.begin('b');
+    near.redisUnreachable();
+    near.end(inFlight, entry(2));
+    expect(near.get('a')).toBeUndefined();
+    expect(near.get('b')).toBeUndefined();
+    expect(counted).toEqual(['nearFlushes']);
+    near.redisUnreachable(); // nothing left to drop: not counted again
+    expect(counted).toEqual(['nearFlushes']);
+    expect(notices).toEqual([]);
+    keep(near, 'a', entry(3)); // the next read that succeeds is kept again
+    expect(near.get('a')?.value).toBe(3);
+  });
+
   it('a tag change voids tagged reads in flight (any tag) but not untagged ones, and drops its entries', () => {
     const near = nearCache();
     keep(near, 'kept', entry(0, ['rows']));

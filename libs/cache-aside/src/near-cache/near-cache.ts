@@ -254,6 +254,19 @@ export class NearCache implements StoreChangeListener {
     this.changed('all');
   }
 
+  /**
+   * A Redis call of this process timed out or couldn't be sent: invalidations may not be
+   * arriving either, so drop everything and void the reads in flight. Entries are kept again
+   * from the next reads that succeed. Loads in flight stay joinable: nothing changed, and
+   * detaching them at every failure of an outage would multiply the loads the database sees.
+   */
+  redisUnreachable(): void {
+    if (this.entries.size === 0 && this.reading.size === 0) return;
+    const had = this.entries.size > 0;
+    this.dropAll();
+    if (had) this.count('nearFlushes');
+  }
+
   /** Anything may have changed (FLUSHALL, FLUSHDB): drop everything, void every read in flight. */
   everythingChanged(): void {
     this.flush();
@@ -269,6 +282,10 @@ export class NearCache implements StoreChangeListener {
 
   private flush(): void {
     this.changed('all');
+    this.dropAll();
+  }
+
+  private dropAll(): void {
     this.epoch++;
     this.entries.clear();
     this.keysByTag.clear();
