@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Cacheable, CacheEvict, cacheKey } from 'nest-cache-aside';
-import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
+import { sleep, startCacheApp, type CacheApp } from './support/cache-app';
 import { OwnRedis } from './support/own-redis';
 import {
   connectTestRedis,
@@ -9,7 +9,7 @@ import {
   uniquePrefix,
   type TestRedis,
 } from './support/redis';
-import { SqliteRows, type Row } from './support/sqlite-rows';
+import { loadThatWaits, SqliteRows, type Row } from './support/sqlite-rows';
 import { startRowReader } from './support/workers';
 import { raceTagInvalidations } from './support/tag-race';
 import type { RowTagging } from './support/row-read-options';
@@ -164,32 +164,13 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
     beforeEach(() => (rows = new SqliteRows(4)));
     afterEach(() => rows.close());
 
-    async function readAfterEviction(
+    const readAfterEviction = (
       key: string,
       id: number,
       options: object,
       evict: () => Promise<unknown>,
-    ): Promise<Row> {
-      const readTheRow = deferred();
-      const writerDone = deferred();
-      const before = node.cache.getOrLoad(
-        key,
-        async () => {
-          const row = rows.read(id);
-          readTheRow.resolve();
-          await writerDone.promise;
-          return row;
-        },
-        options,
-      );
-      await readTheRow.promise;
-      rows.bump(id);
-      await evict();
-      const after = node.cache.getOrLoad(key, async () => rows.read(id), options);
-      writerDone.resolve();
-      await before;
-      return after;
-    }
+    ): Promise<Row> =>
+      readAroundEviction(node, rows, key, id, options, evict).then(({ after }) => after);
 
     it('after del', async () => {
       const row = await readAfterEviction('flight:1', 1, {}, () => node.cache.del('flight:1'));
@@ -212,21 +193,10 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
 
     it('after evictAll', async () => {
       const tracked = await anotherNode({ keyPrefix: `${prefix}-all`, trackAllKeys: true });
-      const readTheRow = deferred();
-      const writerDone = deferred();
-      const before = tracked.cache.getOrLoad('flight:4', async () => {
-        const row = rows.read(4);
-        readTheRow.resolve();
-        await writerDone.promise;
-        return row;
-      });
-      await readTheRow.promise;
-      rows.bump(4);
-      await tracked.cache.evictAll();
-      const after = tracked.cache.getOrLoad('flight:4', async () => rows.read(4));
-      writerDone.resolve();
-      await before;
-      expect((await after).version).toBe(2);
+      const { after } = await readAroundEviction(tracked, rows, 'flight:4', 4, {}, () =>
+        tracked.cache.evictAll(),
+      );
+      expect(after.version).toBe(2);
       await deletePrefix(redis, `${prefix}-all`);
     });
   });
@@ -242,35 +212,14 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
     async function readAfterRemoteEviction(
       nearCache: boolean,
       key: string,
-      id: number,
       options: object,
       evict: (writer: CacheApp) => Promise<unknown>,
     ): Promise<{ before: Row; after: Row; joinRetries: number }> {
       const config = nearCache ? { nearCache: { maxEntries: 100 } } : {};
       const reader = await anotherNode(config);
       const writer = await anotherNode(config);
-      const readTheRow = deferred();
-      const writerDone = deferred();
-      const before = reader.cache.getOrLoad(
-        key,
-        async () => {
-          const row = rows.read(id);
-          readTheRow.resolve();
-          await writerDone.promise;
-          return row;
-        },
-        options,
-      );
-      await readTheRow.promise;
-      rows.bump(id);
-      await evict(writer);
-      const after = reader.cache.getOrLoad(key, async () => rows.read(id), options);
-      writerDone.resolve();
-      return {
-        before: await before,
-        after: await after,
-        joinRetries: reader.cache.stats().joinRetries,
-      };
+      const read = await readAroundEviction(reader, rows, key, 1, options, () => evict(writer));
+      return { ...read, joinRetries: reader.cache.stats().joinRetries };
     }
 
     const writes: [string, object, (writer: CacheApp, key: string) => Promise<unknown>][] = [
@@ -291,7 +240,6 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
           const { before, after, joinRetries } = await readAfterRemoteEviction(
             nearCache,
             key,
-            1,
             options,
             (w) => write(w, key),
           );
@@ -423,3 +371,25 @@ describe('consistency of evictions (real Redis, real SQLite, a second process)',
     });
   });
 });
+
+/**
+ * A load of row `id` under way in `reader` (it has read the row and waits), the row bumped
+ * and `evict` resolved, then a second read of the key in `reader`: what each read got.
+ */
+async function readAroundEviction(
+  reader: CacheApp,
+  rows: SqliteRows,
+  key: string,
+  id: number,
+  options: object,
+  evict: () => Promise<unknown>,
+): Promise<{ before: Row; after: Row }> {
+  const slow = loadThatWaits(rows, id);
+  const before = reader.cache.getOrLoad(key, slow.load, options);
+  await slow.hasRead;
+  rows.bump(id);
+  await evict();
+  const after = reader.cache.getOrLoad(key, async () => rows.read(id), options);
+  slow.finish();
+  return { before: await before, after: await after };
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Cacheable, CachePatch } from 'nest-cache-aside';
 import { deferred, sleep, startCacheApp, type CacheApp } from './support/cache-app';
 import { connectTestRedis, deletePrefix, uniquePrefix, type TestRedis } from './support/redis';
-import { SqliteRows, type Row } from './support/sqlite-rows';
+import { loadThatWaits, SqliteRows, type Row } from './support/sqlite-rows';
 
 jest.setTimeout(30_000);
 
@@ -163,22 +163,12 @@ describe('partial updates of hash entries (real Redis, real SQLite)', () => {
 
     async function patchDuringLoad(id: number): Promise<Row | undefined> {
       const key = `row:${id}`;
-      const readTheRow = deferred();
-      const writerDone = deferred();
-      const load = node.cache.getOrLoad(
-        key,
-        async () => {
-          const row = rows.read(id);
-          readTheRow.resolve();
-          await writerDone.promise;
-          return row;
-        },
-        { storage: 'hash' },
-      );
-      await readTheRow.promise;
+      const slow = loadThatWaits(rows, id);
+      const load = node.cache.getOrLoad(key, slow.load, { storage: 'hash' });
+      await slow.hasRead;
       rows.bump(id);
       await node.cache.patch(key, { version: rows.read(id).version });
-      writerDone.resolve();
+      slow.finish();
       await load;
       return node.cache
         .get<Row>(key)

@@ -58,3 +58,21 @@ export class SqliteRows {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A loader that reads row `id` and then waits until `finish()`: a load caught between its
+ * database read and its fill, for a write to slip in. `hasRead` resolves once it has read.
+ */
+export function loadThatWaits(rows: SqliteRows, id: number) {
+  let markRead!: () => void;
+  let finish!: () => void;
+  const hasRead = new Promise<void>((resolve) => (markRead = resolve));
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const load = async (): Promise<Row> => {
+    const row = rows.read(id);
+    markRead();
+    await finished;
+    return row;
+  };
+  return { load, hasRead, finish };
+}
