@@ -516,10 +516,17 @@ export class ReadThrough {
     const cacheIt = chosenFreshMs !== undefined && !load.skipped && policy.shouldCache(value);
     const freshMs = chosenFreshMs ?? freshMsOf(policy.ttlMs, policy);
     const entryTtlMs = entryTtlMsOf(freshMs, policy);
-    const fetched = await this.fillTags.finish(key, tagged, value, policy, entryTtlMs, load.tags);
-    const tagging = typeof fetched === 'object' ? fetched : undefined;
+    const tagOutcome = await this.fillTags.finish(
+      key,
+      tagged,
+      value,
+      policy,
+      entryTtlMs,
+      load.tags,
+    );
+    const tagging = typeof tagOutcome === 'object' ? tagOutcome : undefined;
     // an outcome Redis didn't give (an error) counts as no write known: as before this check
-    let overtaken: Promise<boolean> = Promise.resolve(fetched === 'invalidated');
+    let overtaken: Promise<boolean> = Promise.resolve(tagOutcome === 'invalidated');
     try {
       const encoded =
         cacheIt &&
