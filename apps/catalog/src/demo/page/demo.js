@@ -526,13 +526,17 @@
   ];
   const samples = []; // { at, cache }
   let pollTimer = null;
+  // Raised by a reset: a poll sent before it may answer after it, with the old counters.
+  let statsEpoch = 0;
 
   async function pollStats() {
     clearTimeout(pollTimer);
+    const epoch = statsEpoch;
     try {
       const response = await fetch('/demo/stats', { cache: 'no-store' });
       if (!response.ok) throw new Error(`${response.status}`);
       const body = await response.json();
+      if (epoch !== statsEpoch) return; // counted before the reset: the next poll shows them
       samples.push({ at: Date.now(), cache: body.cache });
       while (samples.length > 2 && samples[0].at < Date.now() - CHART_WINDOW_MS - STATS_POLL_MS)
         samples.shift();
@@ -688,9 +692,11 @@
         body: '{}',
       });
       if (!response.ok) throw new Error(await apiError(response));
-      $('live-status').textContent = 'Counters reset.';
+      statsEpoch++;
       samples.length = 0; // the chart starts over with the counters
       await pollStats();
+      // said once the counters on the page are the ones after the reset
+      $('live-status').textContent = 'Counters reset.';
     } catch (error) {
       $('live-status').textContent = `Reset failed: ${error.message}`;
     }
