@@ -268,7 +268,14 @@ describeWithSentinel('behind Redis Sentinel (1 master + 1 replica + 1 sentinel o
 
     expect(await topology.currentMaster()).toBe(successor);
     const loader = async () => 'written after the failover';
-    expect((await app.cache.getOrLoadWithStatus('after:1', loader)).status).toBe('MISS');
+    // With a 100 ms deadline, one call can time out on a busy machine (a BYPASS, which writes
+    // nothing): caching has resumed when the key's first read through Redis misses and fills.
+    let first = await app.cache.getOrLoadWithStatus('after:1', loader);
+    for (let i = 0; first.status === 'BYPASS' && i < 20; i++) {
+      await sleep(100);
+      first = await app.cache.getOrLoadWithStatus('after:1', loader);
+    }
+    expect(first.status).toBe('MISS');
     expect((await app.cache.getOrLoadWithStatus('after:1', loader)).status).toBe('HIT');
 
     // the pub/sub connection followed the master: fills of another app are heard again
