@@ -42,7 +42,7 @@ interface LeasedLoad<T> {
    * the load: a del, set, patch or tag invalidation, from any process, landed during the
    * load, which may have read the database before that write.
    */
-  overtaken: Promise<boolean>;
+  overtaken: boolean | Promise<boolean>;
 }
 
 /** A loader; it may take the load's context to choose its result's TTL, tags, or no caching. */
@@ -66,7 +66,7 @@ export interface EvictionGate {
 export class ReadThrough {
   private readonly flights = new SingleFlight<CacheResult<unknown>>();
   /** The lease holders' results, each with whether a write overtook its load (see `joined`). */
-  private readonly overtaken = new WeakMap<CacheResult<unknown>, Promise<boolean>>();
+  private readonly overtaken = new WeakMap<CacheResult<unknown>, boolean | Promise<boolean>>();
   private readonly refreshing = new Set<string>();
   private readonly nearAnswers = new NearAnswers();
   private readonly waiters = new SettleWaiters();
@@ -144,7 +144,7 @@ export class ReadThrough {
   ): Promise<CacheResult<T>> {
     const shared = this.flights.joining(key);
     if (shared !== undefined) return this.joined(shared, key, loader, policy, near, rejoins);
-    return this.flights.run(key, () => this.readThrough(key, loader, policy, near)) as Promise<
+    return this.flights.start(key, this.readThrough(key, loader, policy, near)) as Promise<
       CacheResult<T>
     >;
   }
@@ -526,7 +526,7 @@ export class ReadThrough {
     );
     const tagging = typeof tagOutcome === 'object' ? tagOutcome : undefined;
     // an outcome Redis didn't give (an error) counts as no write known: as before this check
-    let overtaken: Promise<boolean> = Promise.resolve(tagOutcome === 'invalidated');
+    let overtaken: boolean | Promise<boolean> = tagOutcome === 'invalidated';
     try {
       const encoded =
         cacheIt &&
@@ -561,7 +561,7 @@ export class ReadThrough {
             ? { record: `h${Date.now()}|${handoff}`, ttlMs: HANDOFF_TTL_MS }
             : undefined,
         );
-        if (!released) overtaken = Promise.resolve(true);
+        if (!released) overtaken = true;
       }
     } catch (error) {
       this.diagnostics.redisFailed('fill', error);

@@ -5,15 +5,14 @@
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Promise<T>>();
 
-  /** The execution under way for `key`, if any (for a caller that checks what it joins). */
+  /** The execution under way for `key`, if any: a caller joins it (or checks what it joined). */
   joining(key: string): Promise<T> | undefined {
     return this.flights.get(key);
   }
 
-  run(key: string, execute: () => Promise<T>): Promise<T> {
-    const inFlight = this.flights.get(key);
-    if (inFlight) return inFlight;
-    const flight = execute().finally(() => {
+  /** Registers `execution` as the one for `key` until it settles; call it when {@link joining} found none. */
+  start(key: string, execution: Promise<T>): Promise<T> {
+    const flight = execution.finally(() => {
       if (this.flights.get(key) === flight) this.flights.delete(key);
     });
     this.flights.set(key, flight);
